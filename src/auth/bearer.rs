@@ -1,0 +1,109 @@
+//! Reading the bearer token from the `Authorization` header (RFC 6750 section 2.1).
+//!
+//! Only the header is consulted: a token in the query string or body is ignored.
+
+use actix_web::http::header::{HeaderMap, AUTHORIZATION};
+use actix_web_httpauth::headers::authorization::Bearer;
+
+use super::AuthError;
+
+/// Extracts the bearer credentials. `Bearer`'s `Debug` prints `Bearer ******`, so the
+/// value is safe to carry through code that may log it.
+pub fn extract(headers: &HeaderMap) -> Result<Bearer, AuthError> {
+    let mut values = headers.get_all(AUTHORIZATION);
+    let value = values.next().ok_or(AuthError::MissingCredentials)?;
+    if values.next().is_some() {
+        return Err(AuthError::InvalidRequest(
+            "Multiple Authorization headers were sent.",
+        ));
+    }
+    let value = value.to_str().map_err(|_| AuthError::MissingCredentials)?;
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    // Auth scheme names are case-insensitive (RFC 7235 section 2.1).
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::MissingCredentials);
+    }
+    let token = credentials.trim_matches(' ');
+    if token.is_empty() {
+        return Err(AuthError::MissingCredentials);
+    }
+    if !is_b64token(token) {
+        return Err(AuthError::InvalidToken("Token is malformed."));
+    }
+    Ok(Bearer::new(token.to_owned()))
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+
+    fn headers(values: &[&'static str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in values {
+            map.append(AUTHORIZATION, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    fn token(values: &[&'static str]) -> Result<String, AuthError> {
+        extract(&headers(values)).map(|bearer| bearer.token().to_owned())
+    }
+
+    #[test]
+    fn scheme_is_case_insensitive() {
+        for value in ["Bearer a.b.c", "bearer a.b.c", "BEARER a.b.c"] {
+            assert_eq!(token(&[value]).unwrap(), "a.b.c");
+        }
+    }
+
+    #[test]
+    fn missing_or_other_schemes_are_missing_credentials() {
+        for values in [
+            &[][..],
+            &["Basic dXNlcjpwYXNz"],
+            &["Bearer"],
+            &["Bearer   "],
+            &["Token a.b.c"],
+        ] {
+            assert!(
+                matches!(token(values), Err(AuthError::MissingCredentials)),
+                "{values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_must_be_b64token() {
+        assert!(token(&["Bearer a.b.c=="]).is_ok());
+        for value in ["Bearer a b", "Bearer a,b", "Bearer ===", "Bearer a=b"] {
+            assert!(
+                matches!(token(&[value]), Err(AuthError::InvalidToken(_))),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_headers_are_an_invalid_request() {
+        assert!(matches!(
+            token(&["Bearer a.b.c", "Bearer d.e.f"]),
+            Err(AuthError::InvalidRequest(_))
+        ));
+    }
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let bearer = extract(&headers(&["Bearer secret.token.value"])).unwrap();
+        assert!(!format!("{bearer:?}").contains("secret"));
+    }
+}

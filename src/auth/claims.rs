@@ -1,0 +1,168 @@
+//! Verifying an access token: header, signature, then registered claims.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
+
+use super::jwks::{KeyError, KeyStore};
+use super::settings::AuthSettings;
+use super::AuthError;
+
+/// The validated claims a handler may rely on.
+#[derive(Clone, Debug)]
+pub struct Claims {
+    pub sub: String,
+    pub iss: String,
+    pub exp: i64,
+    pub iat: Option<i64>,
+    /// Union of the space-separated `scope` and Auth0 RBAC's `permissions`.
+    pub scopes: HashSet<String>,
+}
+
+impl Claims {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.contains(scope)
+    }
+}
+
+/// The payload as sent. Registered claims default when absent so that jsonwebtoken's
+/// own checks, which run after deserialization, report which one is missing.
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(default)]
+    sub: String,
+    #[serde(default)]
+    iss: String,
+    #[serde(default)]
+    exp: i64,
+    iat: Option<i64>,
+    #[serde(default)]
+    scope: Option<ScopeClaim>,
+    #[serde(default)]
+    permissions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ScopeClaim {
+    SpaceSeparated(String),
+    List(Vec<String>),
+}
+
+pub struct TokenValidator {
+    keys: KeyStore,
+    /// One prepared rule set per accepted algorithm.
+    validations: HashMap<Algorithm, Validation>,
+    leeway_secs: u64,
+}
+
+impl TokenValidator {
+    pub fn new(settings: &AuthSettings, keys: KeyStore) -> Self {
+        let validations = settings
+            .algorithms
+            .iter()
+            .map(|&algorithm| {
+                let mut validation = Validation::new(algorithm);
+                validation.set_issuer(&[&settings.issuer]);
+                validation.set_audience(&[&settings.audience]);
+                validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+                validation.validate_nbf = true;
+                validation.leeway = settings.leeway.as_secs();
+                (algorithm, validation)
+            })
+            .collect();
+        Self {
+            keys,
+            validations,
+            leeway_secs: settings.leeway.as_secs(),
+        }
+    }
+
+    pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| AuthError::InvalidToken("Token is malformed."))?;
+        if let Some(typ) = &header.typ {
+            let typ = typ.to_ascii_lowercase();
+            if !matches!(typ.as_str(), "jwt" | "at+jwt" | "application/at+jwt") {
+                return Err(AuthError::InvalidToken(
+                    "Token type is not an access token.",
+                ));
+            }
+        }
+        let validation = self
+            .validations
+            .get(&header.alg)
+            .ok_or(AuthError::InvalidToken(
+                "Token signing algorithm is not allowed.",
+            ))?;
+        let kid = header
+            .kid
+            .as_deref()
+            .ok_or(AuthError::InvalidToken("Token header has no kid."))?;
+        let key = self.keys.key(kid).await.map_err(|err| match err {
+            KeyError::UnknownKid => AuthError::InvalidToken("Token signing key is unknown."),
+            KeyError::Unavailable => AuthError::KeysUnavailable,
+        })?;
+        if !key.accepts(header.alg) {
+            return Err(AuthError::InvalidToken(
+                "Token signing algorithm does not match its key.",
+            ));
+        }
+        let payload = jsonwebtoken::decode::<Payload>(token, &key.key, validation)
+            .map_err(|err| AuthError::InvalidToken(reason(err.kind())))?
+            .claims;
+        if payload.sub.is_empty() {
+            return Err(AuthError::InvalidToken("Token has no subject."));
+        }
+        if payload
+            .iat
+            .is_some_and(|iat| iat > now_secs().saturating_add(self.leeway_secs as i64))
+        {
+            return Err(AuthError::InvalidToken("Token was issued in the future."));
+        }
+        let mut scopes: HashSet<String> = match payload.scope {
+            Some(ScopeClaim::SpaceSeparated(scope)) => {
+                scope.split_whitespace().map(str::to_owned).collect()
+            }
+            Some(ScopeClaim::List(scopes)) => scopes.into_iter().collect(),
+            None => HashSet::new(),
+        };
+        scopes.extend(payload.permissions);
+        Ok(Claims {
+            sub: payload.sub,
+            iss: payload.iss,
+            exp: payload.exp,
+            iat: payload.iat,
+            scopes,
+        })
+    }
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+/// A client-facing reason for each way verification fails; fixed strings, safe in headers.
+fn reason(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidSignature => "Token signature is invalid.",
+        ErrorKind::ExpiredSignature => "Token has expired.",
+        ErrorKind::ImmatureSignature => "Token is not valid yet.",
+        ErrorKind::InvalidIssuer => "Token issuer is not trusted.",
+        ErrorKind::InvalidAudience => "Token audience is not this API.",
+        ErrorKind::InvalidAlgorithm => "Token signing algorithm is not allowed.",
+        ErrorKind::MissingRequiredClaim(claim) => match claim.as_str() {
+            "exp" => "Token has no expiry (exp).",
+            "iss" => "Token has no issuer (iss).",
+            "aud" => "Token has no audience (aud).",
+            _ => "Token has no subject.",
+        },
+        ErrorKind::Json(_) => "Token claims are malformed.",
+        _ => "Token is malformed.",
+    }
+}

@@ -1,0 +1,131 @@
+//! Why a request was not authenticated, and the RFC 6750 response for each reason.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use serde_json::json;
+
+/// The protection space named in every challenge.
+const REALM: &str = "api";
+/// Seconds a client should wait before retrying when a dependency is down.
+const RETRY_AFTER_SECS: &str = "5";
+
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization` header, or a scheme other than Bearer.
+    #[error("Authentication credentials were not provided.")]
+    MissingCredentials,
+    /// The request itself is malformed (RFC 6750 `invalid_request`).
+    #[error("{0}")]
+    InvalidRequest(&'static str),
+    /// The token is malformed, expired, forged or not meant for us (RFC 6750 `invalid_token`).
+    #[error("{0}")]
+    InvalidToken(&'static str),
+    /// The token is valid but its user may not sign in.
+    #[error("User inactive or deleted.")]
+    InactiveUser,
+    /// The token is valid but lacks a scope the route requires.
+    #[error("insufficient scope: {0}")]
+    InsufficientScope(&'static str),
+    /// The token is valid but cannot be mapped to a user (name collision, name too long).
+    #[error("{0}")]
+    UserRefused(&'static str),
+    /// No signing keys could be obtained from the issuer.
+    #[error("The authorization server's signing keys are unavailable; try again shortly.")]
+    KeysUnavailable,
+    /// The user directory (database) could not be reached.
+    #[error("The service is temporarily unavailable; try again shortly.")]
+    DirectoryUnavailable,
+}
+
+impl AuthError {
+    /// The `WWW-Authenticate` value; parameters are comma-separated as RFC 7235 requires.
+    fn challenge(&self) -> Option<String> {
+        let invalid = |error: &str, description: &str| {
+            format!(r#"Bearer realm="{REALM}", error="{error}", error_description="{description}""#)
+        };
+        match self {
+            Self::MissingCredentials => Some(format!(r#"Bearer realm="{REALM}""#)),
+            Self::InvalidRequest(reason) => Some(invalid("invalid_request", reason)),
+            Self::InvalidToken(reason) => Some(invalid("invalid_token", reason)),
+            Self::InactiveUser => Some(invalid("invalid_token", &self.to_string())),
+            Self::InsufficientScope(scope) => Some(format!(
+                r#"Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}""#
+            )),
+            Self::UserRefused(_) | Self::KeysUnavailable | Self::DirectoryUnavailable => None,
+        }
+    }
+}
+
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingCredentials | Self::InvalidToken(_) | Self::InactiveUser => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            Self::InsufficientScope(_) | Self::UserRefused(_) => StatusCode::FORBIDDEN,
+            Self::KeysUnavailable | Self::DirectoryUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponseBuilder::new(self.status_code());
+        if let Some(challenge) = self.challenge() {
+            // Every reason is a fixed ASCII string, so the header is always valid.
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response.insert_header((header::WWW_AUTHENTICATE, value));
+            }
+        }
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        let body = match self {
+            // Auth0's quickstart answers a missing scope with exactly this body.
+            Self::InsufficientScope(_) => {
+                json!({ "message": "You don't have access to this resource" })
+            }
+            _ => json!({ "detail": self.to_string() }),
+        };
+        response.json(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn parts(err: AuthError) -> (u16, Option<String>, serde_json::Value) {
+        let response = err.error_response();
+        let status = response.status().as_u16();
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = to_bytes(response.into_body()).await.unwrap();
+        (status, challenge, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[actix_web::test]
+    async fn challenges_are_comma_separated() {
+        let (status, challenge, body) = parts(AuthError::InvalidToken("Token has expired.")).await;
+        assert_eq!(status, 401);
+        assert_eq!(
+            challenge.unwrap(),
+            r#"Bearer realm="api", error="invalid_token", error_description="Token has expired.""#
+        );
+        assert_eq!(body, json!({"detail": "Token has expired."}));
+
+        let (status, challenge, body) = parts(AuthError::InsufficientScope("read:messages")).await;
+        assert_eq!(status, 403);
+        assert_eq!(
+            challenge.unwrap(),
+            r#"Bearer realm="api", error="insufficient_scope", scope="read:messages""#
+        );
+        assert_eq!(
+            body,
+            json!({"message": "You don't have access to this resource"})
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! Protected by default: every request is authenticated unless its route was registered
+//! through [`PublicRoutes::route`].
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web::{self, ServiceConfig};
+use actix_web::{Error, HttpMessage, Route};
+
+use super::Authenticator;
+
+/// The routes that need no token. Built while registering routes, then handed to the
+/// middleware as app data.
+#[derive(Default)]
+pub struct PublicRoutes {
+    patterns: Vec<ResourceDef>,
+}
+
+impl PublicRoutes {
+    /// Registers `route` at `path` and exempts that path from authentication.
+    pub fn route(&mut self, cfg: &mut ServiceConfig, path: &str, route: Route) {
+        self.patterns.push(ResourceDef::new(path));
+        cfg.route(path, route);
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.patterns.iter().any(|pattern| pattern.is_match(path))
+    }
+}
+
+/// App-wide middleware (`App::wrap(from_fn(require_authentication))`): authenticates
+/// every request to a non-public path and stores the
+/// [`AuthenticatedUser`](super::AuthenticatedUser) in the request. Failures are answered
+/// here as responses (not errors) so outer middleware, such as CORS, still decorates them.
+pub async fn require_authentication(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let public = req
+        .app_data::<web::Data<PublicRoutes>>()
+        .is_some_and(|public| public.contains(req.match_info().as_str()));
+    if !public {
+        let Some(authenticator) = req.app_data::<web::Data<Authenticator>>().cloned() else {
+            // Without an authenticator nothing can be proven: fail closed.
+            return Ok(req
+                .error_response(actix_web::error::ErrorInternalServerError(
+                    "authentication is not configured",
+                ))
+                .map_into_right_body());
+        };
+        match authenticator.authenticate(req.headers()).await {
+            Ok(principal) => {
+                tracing::Span::current().record("user_id", principal.user.id);
+                req.extensions_mut().insert(principal);
+            }
+            Err(err) => return Ok(req.error_response(err).map_into_right_body()),
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, App, HttpResponse};
+
+    use super::*;
+    use crate::auth::AuthSettings;
+    use crate::configuration::Env;
+
+    #[actix_web::test]
+    async fn a_route_registered_without_marking_is_protected() {
+        let env = Env::from_fn(|name| match name {
+            "AUTH0_ISSUER" => Some("http://127.0.0.1:9/".into()),
+            "AUTH0_AUDIENCE" => Some("https://api".into()),
+            _ => None,
+        });
+        let settings = AuthSettings::from_env(&env).unwrap();
+        // Never reached: every request below is decided before the user lookup.
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://127.0.0.1:9/unused")
+            .unwrap();
+        let authenticator = web::Data::new(Authenticator::new(&settings, pool).unwrap());
+
+        let mut public = PublicRoutes::default();
+        let app = App::new().app_data(authenticator).configure(|cfg| {
+            public.route(cfg, "/open/{name}", web::get().to(HttpResponse::Ok));
+            // A handler that takes no extractor: only the middleware can protect it.
+            cfg.route("/unmarked", web::get().to(HttpResponse::Ok));
+        });
+        let app = test::init_service(
+            app.app_data(web::Data::new(public))
+                .wrap(from_fn(require_authentication)),
+        )
+        .await;
+
+        let unmarked = test::TestRequest::get().uri("/unmarked").to_request();
+        assert_eq!(test::call_service(&app, unmarked).await.status(), 401);
+        let garbage = test::TestRequest::get()
+            .uri("/unmarked")
+            .insert_header(("Authorization", "Bearer not.a.token"))
+            .to_request();
+        assert_eq!(test::call_service(&app, garbage).await.status(), 401);
+        let open = test::TestRequest::get()
+            .uri("/open/anything")
+            .insert_header(("Authorization", "Bearer garbage!"))
+            .to_request();
+        assert_eq!(test::call_service(&app, open).await.status(), 200);
+    }
+}

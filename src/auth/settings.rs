@@ -1,0 +1,278 @@
+//! Authentication settings: which issuer and audience to trust, where its keys live,
+//! and how users are mapped.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+use url::Url;
+
+use crate::configuration::{ConfigError, Env};
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`. 30 s absorbs ordinary NTP drift
+/// between Auth0 and this host without keeping an expired token usable for long.
+pub const DEFAULT_LEEWAY_SECS: u64 = 30;
+
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// Compared for exact equality with the token's `iss`.
+    pub issuer: String,
+    pub jwks_uri: Url,
+    pub audience: String,
+    pub algorithms: Vec<Algorithm>,
+    pub leeway: Duration,
+    pub user_mapping: UserMapping,
+    /// How long a mapped user is reused without reading the database; zero disables the cache.
+    pub user_cache_ttl: Duration,
+    pub jwks: JwksSettings,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwksSettings {
+    /// How long a fetched key set is trusted before it is fetched again.
+    pub cache_ttl: Duration,
+    /// The least time between two fetches caused by an unknown `kid`.
+    pub refetch_cooldown: Duration,
+    /// Upper bound on one fetch, so no request hangs on a slow issuer.
+    pub fetch_timeout: Duration,
+    /// `http://` to a non-loopback host was explicitly allowed (logged as a warning at start).
+    pub insecure_http: bool,
+}
+
+/// How a valid token becomes a row in `users`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserMapping {
+    /// One row per token subject, created on first sight (Django's RemoteUserBackend).
+    Remote,
+    /// Every token is the seeded `auth0user`, as the original tutorial did.
+    Shared,
+}
+
+impl AuthSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let issuer = match (env.optional("AUTH0_ISSUER"), env.optional("AUTH0_DOMAIN")) {
+            (Some(issuer), _) => {
+                Url::parse(&issuer).map_err(|err| {
+                    ConfigError::new("AUTH0_ISSUER", format!("not a valid URL: {err}"))
+                })?;
+                issuer
+            }
+            (None, Some(domain)) => issuer_from_domain(&domain)?,
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "AUTH0_DOMAIN",
+                    "is required (or set AUTH0_ISSUER to the full issuer URL)",
+                ))
+            }
+        };
+
+        let allow_insecure_http = env.flag("AUTH0_ALLOW_INSECURE_HTTP", false)?;
+        let jwks_uri = match env.optional("AUTH0_JWKS_URI") {
+            Some(uri) => ("AUTH0_JWKS_URI", uri),
+            None => (
+                "AUTH0_ISSUER",
+                format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/')),
+            ),
+        };
+        let (jwks_uri, insecure_http) =
+            parse_jwks_uri(jwks_uri.0, &jwks_uri.1, allow_insecure_http)?;
+
+        let audience = match env.optional("AUTH0_AUDIENCE") {
+            Some(audience) => audience,
+            None => env.optional("API_IDENTIFIER").ok_or_else(|| {
+                ConfigError::new(
+                    "AUTH0_AUDIENCE",
+                    "is required (the API identifier from the Auth0 dashboard; API_IDENTIFIER is accepted too)",
+                )
+            })?,
+        };
+
+        let user_mapping = match env.optional("AUTH0_USER_MAPPING").as_deref() {
+            None | Some("remote") => UserMapping::Remote,
+            Some("shared") => UserMapping::Shared,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "AUTH0_USER_MAPPING",
+                    format!("invalid value {other:?}: expected remote or shared"),
+                ))
+            }
+        };
+
+        Ok(Self {
+            issuer,
+            jwks_uri,
+            audience,
+            algorithms: parse_algorithms(&env.list("AUTH0_ALGORITHMS", "RS256"))?,
+            leeway: env.seconds("AUTH0_LEEWAY_SECS", DEFAULT_LEEWAY_SECS)?,
+            user_mapping,
+            user_cache_ttl: env.seconds("USER_CACHE_TTL_SECS", 60)?,
+            jwks: JwksSettings {
+                cache_ttl: env.seconds("AUTH0_JWKS_CACHE_TTL_SECS", 600)?,
+                refetch_cooldown: env.seconds("AUTH0_JWKS_COOLDOWN_SECS", 30)?,
+                fetch_timeout: Duration::from_secs(env.at_least(
+                    "AUTH0_JWKS_TIMEOUT_SECS",
+                    5,
+                    1,
+                )?),
+                insecure_http,
+            },
+        })
+    }
+}
+
+fn issuer_from_domain(domain: &str) -> Result<String, ConfigError> {
+    let issuer = format!("https://{domain}/");
+    match Url::parse(&issuer) {
+        Ok(url) if url.path() == "/" && url.query().is_none() && !domain.contains("://") => {
+            Ok(issuer)
+        }
+        _ => Err(ConfigError::new(
+            "AUTH0_DOMAIN",
+            format!("{domain:?} is not a host name like example.us.auth0.com (no scheme, no path)"),
+        )),
+    }
+}
+
+/// Returns the URL and whether it is plain http to a non-loopback host.
+fn parse_jwks_uri(
+    var: &'static str,
+    uri: &str,
+    allow_insecure_http: bool,
+) -> Result<(Url, bool), ConfigError> {
+    let url = Url::parse(uri)
+        .map_err(|err| ConfigError::new(var, format!("JWKS URL {uri:?} is not valid: {err}")))?;
+    match url.scheme() {
+        "https" => Ok((url, false)),
+        "http" if is_loopback(&url) => Ok((url, false)),
+        "http" if allow_insecure_http => Ok((url, true)),
+        "http" => Err(ConfigError::new(
+            var,
+            format!("JWKS URL {uri:?} must use https (http is allowed for loopback hosts, or with AUTH0_ALLOW_INSECURE_HTTP=true)"),
+        )),
+        other => Err(ConfigError::new(
+            var,
+            format!("JWKS URL scheme must be https, got {other}"),
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+fn parse_algorithms(names: &[String]) -> Result<Vec<Algorithm>, ConfigError> {
+    const VAR: &str = "AUTH0_ALGORITHMS";
+    if names.is_empty() {
+        return Err(ConfigError::new(VAR, "must name at least one algorithm"));
+    }
+    names
+        .iter()
+        .map(|name| match name.parse::<Algorithm>() {
+            Ok(Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) => Err(ConfigError::new(
+                VAR,
+                format!("{name} is symmetric; only asymmetric algorithms (RS*, PS*, ES*, EdDSA) can be verified with a JWKS"),
+            )),
+            Ok(alg) => Ok(alg),
+            Err(_) => Err(ConfigError::new(
+                VAR,
+                format!("unknown algorithm {name:?}"),
+            )),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn auth(vars: &[(&str, &str)]) -> Result<AuthSettings, ConfigError> {
+        let vars: HashMap<&str, &str> = vars.iter().copied().collect();
+        let env = Env::from_fn(|name| vars.get(name).map(|value| value.to_string()));
+        AuthSettings::from_env(&env)
+    }
+
+    #[test]
+    fn domain_gives_auth0_issuer_and_jwks() {
+        let settings = auth(&[
+            ("AUTH0_DOMAIN", "example.us.auth0.com"),
+            ("AUTH0_AUDIENCE", "https://api"),
+        ])
+        .unwrap();
+        assert_eq!(settings.issuer, "https://example.us.auth0.com/");
+        assert_eq!(
+            settings.jwks_uri.as_str(),
+            "https://example.us.auth0.com/.well-known/jwks.json"
+        );
+        assert_eq!(settings.algorithms, [Algorithm::RS256]);
+        assert_eq!(settings.leeway, Duration::from_secs(DEFAULT_LEEWAY_SECS));
+        assert_eq!(settings.user_mapping, UserMapping::Remote);
+    }
+
+    #[test]
+    fn issuer_and_jwks_overrides_and_audience_alias() {
+        let settings = auth(&[
+            ("AUTH0_DOMAIN", "ignored.auth0.com"),
+            ("AUTH0_ISSUER", "http://127.0.0.1:9999/"),
+            ("AUTH0_JWKS_URI", "http://localhost:9999/keys"),
+            ("API_IDENTIFIER", "https://api"),
+        ])
+        .unwrap();
+        assert_eq!(settings.issuer, "http://127.0.0.1:9999/");
+        assert_eq!(settings.jwks_uri.as_str(), "http://localhost:9999/keys");
+        assert_eq!(settings.audience, "https://api");
+        assert!(!settings.jwks.insecure_http);
+    }
+
+    #[test]
+    fn plain_http_needs_loopback_or_explicit_opt_in() {
+        let base = [
+            ("AUTH0_ISSUER", "http://issuer:8080/"),
+            ("AUTH0_AUDIENCE", "https://api"),
+        ];
+        assert_eq!(auth(&base).unwrap_err().var, "AUTH0_ISSUER");
+        let mut allowed = base.to_vec();
+        allowed.push(("AUTH0_ALLOW_INSECURE_HTTP", "true"));
+        assert!(auth(&allowed).unwrap().jwks.insecure_http);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let ok = [("AUTH0_DOMAIN", "t.auth0.com"), ("AUTH0_AUDIENCE", "a")];
+        for (var, value) in [
+            ("AUTH0_ALGORITHMS", "HS256"),
+            ("AUTH0_ALGORITHMS", "RS256,XX999"),
+            ("AUTH0_LEEWAY_SECS", "-1"),
+            ("AUTH0_USER_MAPPING", "everyone"),
+            ("USER_CACHE_TTL_SECS", "soon"),
+            ("AUTH0_JWKS_URI", "ftp://t.auth0.com/keys"),
+            ("AUTH0_JWKS_TIMEOUT_SECS", "0"),
+        ] {
+            let mut vars = ok.to_vec();
+            vars.push((var, value));
+            assert_eq!(auth(&vars).unwrap_err().var, var, "{var}={value}");
+        }
+        assert_eq!(
+            auth(&[
+                ("AUTH0_DOMAIN", "https://t.auth0.com"),
+                ("AUTH0_AUDIENCE", "a")
+            ])
+            .unwrap_err()
+            .var,
+            "AUTH0_DOMAIN"
+        );
+        assert_eq!(
+            auth(&[("AUTH0_AUDIENCE", "a")]).unwrap_err().var,
+            "AUTH0_DOMAIN"
+        );
+        assert_eq!(
+            auth(&[("AUTH0_DOMAIN", "t.auth0.com")]).unwrap_err().var,
+            "AUTH0_AUDIENCE"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Domain types that validate on construction.
+
+pub mod task;

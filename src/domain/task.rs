@@ -1,0 +1,245 @@
+//! A task as clients send it, validated field by field with DRF's messages.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::FieldErrors;
+
+/// `title` and `content` are at most this many characters (not bytes).
+pub const MAX_TEXT_CHARS: usize = 50;
+
+const REQUIRED: &str = "This field is required.";
+const NOT_NULL: &str = "This field may not be null.";
+
+/// A task as stored and returned.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Task {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "Workout")]
+    pub title: String,
+    #[schema(example = "Run 5k")]
+    pub content: String,
+    #[schema(example = "2026-11-22")]
+    pub created_on: NaiveDate,
+    #[schema(example = "2026-11-23")]
+    pub due_date: NaiveDate,
+}
+
+/// A title or content: 1 to 50 characters, not only whitespace, no NUL character.
+/// Stored verbatim: surrounding whitespace is kept, not trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskText(String);
+
+impl TaskText {
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        if value.trim().is_empty() {
+            return Err("This field may not be blank.");
+        }
+        if value.contains('\0') {
+            return Err("Null characters are not allowed.");
+        }
+        if value.chars().count() > MAX_TEXT_CHARS {
+            return Err("Ensure this field has no more than 50 characters.");
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A task to create: `title` and `content` required, dates defaulting to today.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NewTask {
+    pub title: TaskText,
+    pub content: TaskText,
+    pub created_on: NaiveDate,
+    pub due_date: NaiveDate,
+}
+
+impl NewTask {
+    /// Validates every field and reports all problems at once. Unknown fields,
+    /// `id` included, are ignored.
+    pub fn from_json(body: &Map<String, Value>, today: NaiveDate) -> Result<Self, FieldErrors> {
+        let changes = TaskChanges::from_json(body, Completeness::Full)?;
+        match (changes.title, changes.content) {
+            (Some(title), Some(content)) => Ok(Self {
+                title,
+                content,
+                created_on: changes.created_on.unwrap_or(today),
+                due_date: changes.due_date.unwrap_or(today),
+            }),
+            // `Full` has already reported a missing title or content.
+            _ => Err(FieldErrors::new()),
+        }
+    }
+}
+
+/// Which fields an update must carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completeness {
+    /// POST and PUT: `title` and `content` are required.
+    Full,
+    /// PATCH: only the fields sent are validated and changed.
+    Partial,
+}
+
+/// The validated fields of an update; `None` means "not sent, keep as is".
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TaskChanges {
+    pub title: Option<TaskText>,
+    pub content: Option<TaskText>,
+    pub created_on: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+}
+
+impl TaskChanges {
+    /// Validates every field and reports all problems at once. Unknown fields,
+    /// `id` included, are ignored.
+    pub fn from_json(
+        body: &Map<String, Value>,
+        completeness: Completeness,
+    ) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let required = completeness == Completeness::Full;
+        let changes = TaskChanges {
+            title: field(body, "title", required, &mut errors, text),
+            content: field(body, "content", required, &mut errors, text),
+            created_on: field(body, "created_on", false, &mut errors, date),
+            due_date: field(body, "due_date", false, &mut errors, date),
+        };
+        if errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn field<T>(
+    body: &Map<String, Value>,
+    name: &str,
+    required: bool,
+    errors: &mut FieldErrors,
+    parse: fn(&Value) -> Result<T, &'static str>,
+) -> Option<T> {
+    let outcome = match body.get(name) {
+        None if required => Err(REQUIRED),
+        None => return None,
+        Some(Value::Null) => Err(NOT_NULL),
+        Some(value) => parse(value),
+    };
+    outcome
+        .map_err(|message| {
+            errors.insert(name.to_owned(), vec![message.to_owned()]);
+        })
+        .ok()
+}
+
+fn text(value: &Value) -> Result<TaskText, &'static str> {
+    value
+        .as_str()
+        .ok_or("Not a valid string.")
+        .and_then(TaskText::parse)
+}
+
+fn date(value: &Value) -> Result<NaiveDate, &'static str> {
+    const WRONG_FORMAT: &str =
+        "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.";
+    let text = value.as_str().ok_or(WRONG_FORMAT)?;
+    // chrono alone would accept "2026-1-5"; DRF's format is strictly ten characters.
+    if text.len() != 10 {
+        return Err(WRONG_FORMAT);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| WRONG_FORMAT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn input(body: Value, completeness: Completeness) -> Result<TaskChanges, FieldErrors> {
+        TaskChanges::from_json(body.as_object().unwrap(), completeness)
+    }
+
+    fn errors(body: Value, completeness: Completeness) -> Value {
+        serde_json::to_value(input(body, completeness).unwrap_err()).unwrap()
+    }
+
+    #[test]
+    fn length_is_counted_in_characters() {
+        assert!(TaskText::parse(&"🦀".repeat(50)).is_ok());
+        assert!(TaskText::parse(&"🦀".repeat(51)).is_err());
+    }
+
+    #[test]
+    fn text_is_kept_verbatim_but_blank_is_refused() {
+        assert_eq!(TaskText::parse("  run  ").unwrap().as_str(), "  run  ");
+        assert_eq!(
+            TaskText::parse(" \t ").unwrap_err(),
+            "This field may not be blank."
+        );
+        assert_eq!(
+            TaskText::parse("a\0b").unwrap_err(),
+            "Null characters are not allowed."
+        );
+    }
+
+    #[test]
+    fn all_invalid_fields_are_reported_at_once() {
+        assert_eq!(
+            errors(
+                json!({"title": 5, "due_date": "23/11/2026"}),
+                Completeness::Full
+            ),
+            json!({
+                "title": ["Not a valid string."],
+                "content": ["This field is required."],
+                "due_date": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
+            })
+        );
+        assert_eq!(
+            errors(
+                json!({"content": null, "created_on": "2026-2-30"}),
+                Completeness::Partial
+            ),
+            json!({
+                "content": ["This field may not be null."],
+                "created_on": ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
+            })
+        );
+    }
+
+    #[test]
+    fn partial_input_carries_only_what_was_sent() {
+        let parsed = input(
+            json!({"due_date": "2026-12-01", "id": 7}),
+            Completeness::Partial,
+        )
+        .unwrap();
+        assert_eq!(
+            parsed,
+            TaskChanges {
+                due_date: NaiveDate::from_ymd_opt(2026, 12, 1),
+                ..TaskChanges::default()
+            }
+        );
+    }
+
+    #[test]
+    fn new_tasks_default_their_dates_to_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let body = json!({"title": "Workout", "content": "Run 5k", "due_date": "2026-11-30"});
+        let task = NewTask::from_json(body.as_object().unwrap(), today).unwrap();
+        assert_eq!(task.created_on, today);
+        assert_eq!(
+            task.due_date,
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+        );
+        assert_eq!(task.title.as_str(), "Workout");
+    }
+}

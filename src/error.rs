@@ -1,0 +1,111 @@
+//! Errors of the HTTP handlers, rendered in Django REST Framework's shapes, and a
+//! safety net that turns any other error response into JSON.
+
+use std::collections::BTreeMap;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+/// Messages per field, as DRF's `ValidationError` renders them: `{"title": ["..."]}`.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Not found.")]
+    NotFound,
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    /// A request-level problem rendered as `{"detail": ...}`.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Unsupported media type \"{0}\" in request.")]
+    UnsupportedMediaType(String),
+    #[error("Request body is too large (at most {0} bytes).")]
+    PayloadTooLarge(usize),
+    #[error("The database is unavailable; try again shortly.")]
+    DatabaseUnavailable,
+    #[error("A server error occurred.")]
+    Internal,
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(%error, "database unavailable");
+                Self::DatabaseUnavailable
+            }
+            error => {
+                tracing::error!(%error, "database query failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::DatabaseUnavailable = self {
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        match self {
+            Self::Validation(fields) => response.json(fields),
+            other => response.json(json!({ "detail": other.to_string() })),
+        }
+    }
+}
+
+/// Middleware that gives error responses without a JSON body (the router's 404/405,
+/// actix-web's own extractor and protocol errors) a `{"detail": ...}` body, keeping
+/// status and headers. Bodies that are already JSON pass through untouched.
+pub fn json_error_bodies<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_json = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("application/json"));
+        if is_json {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let detail = detail_for(res.status(), res.request().method().as_str());
+        let (req, mut res) = res.into_parts();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let body = BoxBody::new(json!({ "detail": detail }).to_string());
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, res.set_body(body)).map_into_right_body(),
+        ))
+    })
+}
+
+/// DRF's wording where it has one, else the standard reason phrase.
+fn detail_for(status: StatusCode, method: &str) -> String {
+    match status {
+        StatusCode::NOT_FOUND => "Not found.".into(),
+        StatusCode::METHOD_NOT_ALLOWED => format!("Method \"{method}\" not allowed."),
+        StatusCode::INTERNAL_SERVER_ERROR => "A server error occurred.".into(),
+        status => status
+            .canonical_reason()
+            .map_or_else(|| status.to_string(), |reason| format!("{reason}.")),
+    }
+}

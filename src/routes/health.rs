@@ -1,0 +1,37 @@
+//! Liveness and readiness probes (public).
+
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+use sqlx::PgPool;
+
+/// How long readiness waits for the database before declaring it unreachable.
+const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /healthz`: the process is up. No I/O.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, body = crate::openapi::Status)))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the database answers within two seconds.
+#[utoipa::path(get, path = "/readyz", tag = "service",
+    responses((status = 200, body = crate::openapi::Status),
+              (status = 503, description = "Database unreachable", body = crate::openapi::Status)))]
+pub async fn readyz(pool: web::Data<PgPool>) -> HttpResponse {
+    let check = sqlx::query("SELECT 1").execute(pool.get_ref());
+    match tokio::time::timeout(DATABASE_CHECK_TIMEOUT, check).await {
+        Ok(Ok(_)) => HttpResponse::Ok().json(json!({ "status": "ok" })),
+        outcome => {
+            let reason = match outcome {
+                Ok(Err(error)) => error.to_string(),
+                _ => "timed out".to_owned(),
+            };
+            tracing::warn!(%reason, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(json!({ "status": "unavailable", "detail": "database unreachable" }))
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! `/api/task/`: the tutorial's todo resource. Every query is scoped to the caller's
+//! user in SQL, so another user's task is indistinguishable from a missing one (404).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::Deserialize;
+use sqlx::PgPool;
+
+use crate::auth::AuthenticatedUser;
+use crate::domain::task::{Completeness, NewTask, Task, TaskChanges};
+use crate::error::ApiError;
+use crate::extract::{field_error, JsonObject};
+
+/// Most tasks one list response carries.
+pub const MAX_PAGE_SIZE: i64 = 1000;
+
+/// The window of a list request: `?limit=` (1 to 1000, default 1000) and `?offset=`.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Tasks per response, 1 to 1000 (default 1000).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
+    limit: Option<String>,
+    /// Tasks to skip (default 0).
+    #[param(value_type = Option<i64>, minimum = 0)]
+    offset: Option<String>,
+}
+
+impl ListParams {
+    /// `(limit, offset)`, with DRF-style messages for bad values.
+    fn window(&self) -> Result<(i64, i64), ApiError> {
+        let limit = parse_bound(
+            "limit",
+            self.limit.as_deref(),
+            1,
+            MAX_PAGE_SIZE,
+            MAX_PAGE_SIZE,
+        )?;
+        let offset = parse_bound("offset", self.offset.as_deref(), 0, i64::MAX, 0)?;
+        Ok((limit, offset))
+    }
+}
+
+fn parse_bound(
+    field: &str,
+    raw: Option<&str>,
+    min: i64,
+    max: i64,
+    default: i64,
+) -> Result<i64, ApiError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let value: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| field_error(field, "A valid integer is required."))?;
+    if value < min {
+        return Err(field_error(
+            field,
+            format!("Ensure this value is greater than or equal to {min}."),
+        ));
+    }
+    if value > max {
+        return Err(field_error(
+            field,
+            format!("Ensure this value is less than or equal to {max}."),
+        ));
+    }
+    Ok(value)
+}
+
+/// A path id; anything that is not a positive 64-bit integer cannot name a task.
+fn task_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(ApiError::NotFound)
+}
+
+/// List the caller's tasks, ordered by id.
+#[utoipa::path(
+    get, path = "/api/task/", tag = "tasks", params(ListParams),
+    responses(
+        (status = 200, description = "A bare array of tasks; `Link: <...>; rel=\"next\"` when more remain",
+         body = [Task], headers(("Link" = String, description = "The next window, when more tasks remain"))),
+        (status = 400, description = "Bad limit or offset", body = crate::openapi::ValidationErrors),
+        (status = 401, body = crate::openapi::ErrorDetail),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    principal: AuthenticatedUser,
+    params: web::Query<ListParams>,
+    pool: web::Data<PgPool>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, offset) = params.window()?;
+    // One row past the window tells whether a next page exists.
+    let mut tasks = sqlx::query_as!(
+        Task,
+        r#"SELECT id, title, content, created_on, due_date FROM tasks
+           WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"#,
+        principal.user.id,
+        limit + 1,
+        offset,
+    )
+    .fetch_all(pool.get_ref())
+    .await?;
+    let mut response = HttpResponse::Ok();
+    if tasks.len() as i64 > limit {
+        tasks.truncate(limit as usize);
+        let info = req.connection_info();
+        let next = format!(
+            "<{}://{}{}?limit={limit}&offset={}>; rel=\"next\"",
+            info.scheme(),
+            info.host(),
+            req.path(),
+            offset.saturating_add(limit),
+        );
+        response.insert_header((header::LINK, next));
+    }
+    Ok(response.json(tasks))
+}
+
+/// Create a task owned by the caller.
+#[utoipa::path(
+    post, path = "/api/task/", tag = "tasks",
+    request_body = crate::openapi::TaskCreate,
+    responses(
+        (status = 201, body = Task, headers(("Location" = String, description = "The new task's URL"))),
+        (status = 400, body = crate::openapi::ValidationErrors),
+        (status = 401, body = crate::openapi::ErrorDetail),
+        (status = 413, body = crate::openapi::ErrorDetail),
+        (status = 415, body = crate::openapi::ErrorDetail),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    principal: AuthenticatedUser,
+    body: JsonObject,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let task =
+        NewTask::from_json(&body.0, Utc::now().date_naive()).map_err(ApiError::Validation)?;
+    let task = sqlx::query_as!(
+        Task,
+        r#"INSERT INTO tasks (owner_id, title, content, created_on, due_date, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           RETURNING id, title, content, created_on, due_date"#,
+        principal.user.id,
+        task.title.as_str(),
+        task.content.as_str(),
+        task.created_on,
+        task.due_date,
+        principal.claims.sub,
+    )
+    .fetch_one(pool.get_ref())
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/task/{}/", task.id)))
+        .json(task))
+}
+
+/// Fetch one of the caller's tasks.
+#[utoipa::path(
+    get, path = "/api/task/{id}/", tag = "tasks",
+    params(("id" = i64, Path, description = "Task id")),
+    responses(
+        (status = 200, body = Task),
+        (status = 401, body = crate::openapi::ErrorDetail),
+        (status = 404, description = "No such task for this user", body = crate::openapi::ErrorDetail),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn retrieve(
+    principal: AuthenticatedUser,
+    id: web::Path<String>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = task_id(&id)?;
+    let task = sqlx::query_as!(
+        Task,
+        r#"SELECT id, title, content, created_on, due_date FROM tasks
+           WHERE id = $1 AND owner_id = $2"#,
+        id,
+        principal.user.id,
+    )
+    .fetch_optional(pool.get_ref())
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(task))
+}
+
+/// Replace a task: `title` and `content` are required; dates not sent are kept.
+#[utoipa::path(
+    put, path = "/api/task/{id}/", tag = "tasks",
+    params(("id" = i64, Path, description = "Task id")),
+    request_body = crate::openapi::TaskCreate,
+    responses(
+        (status = 200, body = Task),
+        (status = 400, body = crate::openapi::ValidationErrors),
+        (status = 401, body = crate::openapi::ErrorDetail),
+        (status = 404, body = crate::openapi::ErrorDetail),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update(
+    principal: AuthenticatedUser,
+    id: web::Path<String>,
+    body: JsonObject,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    apply_update(principal, &id, body, Completeness::Full, pool).await
+}
+
+/// Change only the fields sent.
+#[utoipa::path(
+    patch, path = "/api/task/{id}/", tag = "tasks",
+    params(("id" = i64, Path, description = "Task id")),
+    request_body = crate::openapi::TaskPatch,
+    responses(
+        (status = 200, body = Task),
+        (status = 400, body = crate::openapi::ValidationErrors),
+        (status = 401, body = crate::openapi::ErrorDetail),
+        (status = 404, body = crate::openapi::ErrorDetail),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn partial_update(
+    principal: AuthenticatedUser,
+    id: web::Path<String>,
+    body: JsonObject,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    apply_update(principal, &id, body, Completeness::Partial, pool).await
+}
+
+async fn apply_update(
+    principal: AuthenticatedUser,
+    id: &str,
+    body: JsonObject,
+    completeness: Completeness,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    // An id that names no task is 404 before the body is judged, as in DRF.
+    let id = task_id(id)?;
+    let changes = TaskChanges::from_json(&body.0, completeness).map_err(ApiError::Validation)?;
+    let task = sqlx::query_as!(
+        Task,
+        r#"UPDATE tasks SET
+               title = COALESCE($3, title),
+               content = COALESCE($4, content),
+               created_on = COALESCE($5, created_on),
+               due_date = COALESCE($6, due_date)
+           WHERE id = $1 AND owner_id = $2
+           RETURNING id, title, content, created_on, due_date"#,
+        id,
+        principal.user.id,
+        changes.title.as_ref().map(|title| title.as_str()),
+        changes.content.as_ref().map(|content| content.as_str()),
+        changes.created_on,
+        changes.due_date,
+    )
+    .fetch_optional(pool.get_ref())
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().json(task))
+}
+
+/// Delete one of the caller's tasks.
+#[utoipa::path(
+    delete, path = "/api/task/{id}/", tag = "tasks",
+    params(("id" = i64, Path, description = "Task id")),
+    responses(
+        (status = 204, description = "Deleted; empty body"),
+        (status = 401, body = crate::openapi::ErrorDetail),
+        (status = 404, body = crate::openapi::ErrorDetail),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn destroy(
+    principal: AuthenticatedUser,
+    id: web::Path<String>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = task_id(&id)?;
+    let deleted = sqlx::query!(
+        "DELETE FROM tasks WHERE id = $1 AND owner_id = $2",
+        id,
+        principal.user.id,
+    )
+    .execute(pool.get_ref())
+    .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

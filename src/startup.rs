@@ -1,0 +1,132 @@
+//! Builds the HTTP application from [`Settings`].
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{header, Method};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use sqlx::PgPool;
+
+use crate::auth::{require_authentication, Authenticator, PublicRoutes};
+use crate::configuration::{CorsSettings, Settings};
+use crate::error::{json_error_bodies, ApiError};
+use crate::{database, routes, telemetry};
+
+/// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database unreachable: {0}")]
+    Database(#[source] sqlx::Error),
+    #[error("migrations failed: {0}")]
+    Migrations(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot build the JWKS client: {0}")]
+    HttpClient(#[from] reqwest::Error),
+}
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (retrying for a while), applies migrations unless
+    /// disabled, binds the listener (port 0 picks a free one) and prepares the server.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let pool = database::connect(&settings.database)
+            .await
+            .map_err(StartupError::Database)?;
+        if settings.database.migrate {
+            database::MIGRATOR.run(&pool).await?;
+            tracing::info!("database migrations are up to date");
+        }
+        let address = (settings.http.host, settings.http.port);
+        let listener = TcpListener::bind(address).map_err(|source| StartupError::Bind {
+            address: format!("{}:{}", address.0, address.1),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                address: format!("{}:{}", address.0, address.1),
+                source,
+            })?
+            .port();
+        let server = serve(listener, pool, &settings)?;
+        tracing::info!(host = %settings.http.host, port, "listening");
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGTERM/SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, pool: PgPool, settings: &Settings) -> Result<Server, StartupError> {
+    let authenticator = web::Data::new(Authenticator::new(&settings.auth, pool.clone())?);
+    let pool = web::Data::new(pool);
+    let cors_settings = settings.cors.clone();
+    let mut server = HttpServer::new(move || {
+        let mut public = PublicRoutes::default();
+        let app = App::new()
+            .app_data(pool.clone())
+            .app_data(authenticator.clone())
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest(format!("Invalid query string: {err}")).into()
+            }))
+            .configure(|cfg| routes::configure(cfg, &mut public))
+            .default_service(web::to(|| async { Err::<(), _>(ApiError::NotFound) }));
+        // Outermost last: request log and id, JSON error bodies, CORS, then authentication.
+        app.app_data(web::Data::new(public))
+            .wrap(from_fn(require_authentication))
+            .wrap(cors(&cors_settings))
+            .wrap(json_error_bodies())
+            .wrap(from_fn(telemetry::log_request))
+    })
+    .listen(listener)
+    .map_err(|source| StartupError::Bind {
+        address: "listener".into(),
+        source,
+    })?
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS);
+    if let Some(workers) = settings.http.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// CORS for the configured origins (the Angular dev server by default). Preflights are
+/// answered here, before authentication; responses to other origins carry no
+/// `Access-Control-Allow-Origin`, so browsers refuse to expose them.
+fn cors(settings: &CorsSettings) -> Cors {
+    settings
+        .allowed_origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::LOCATION, header::LINK, telemetry::REQUEST_ID_HEADER])
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
+}

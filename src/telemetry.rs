@@ -1,0 +1,82 @@
+//! Structured logs: subscriber set-up and one log line per request with a request id.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::Error;
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Installs the global subscriber. `filter` was validated with the configuration;
+/// `json` selects one JSON object per line instead of human-readable text.
+pub fn init(filter: &str, json: bool) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    // A second initialisation (several apps in one test process) keeps the first.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Middleware: gives every request an id (the caller's `x-request-id` when it is a
+/// short token, else a new UUID), runs it inside a span carrying that id, logs one
+/// line when it completes and returns the id in `x-request-id`.
+///
+/// Only the path is logged, never the query string or any header, so tokens stay out.
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID_HEADER)
+        .filter(|value| is_acceptable_request_id(value.as_bytes()))
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::try_from(uuid::Uuid::new_v4().to_string())
+                .unwrap_or(HeaderValue::from_static("unknown"))
+        });
+    let span = tracing::info_span!(
+        "request",
+        request_id = request_id.to_str().unwrap_or_default(),
+        method = %req.method(),
+        path = req.path(),
+        user_id = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let outcome = next.call(req).instrument(span.clone()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match outcome {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            span.in_scope(|| tracing::info!(status, latency_ms, "request completed"));
+            response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
+            Ok(response)
+        }
+        // Every layer below answers with a response; an error here is actix-web's own
+        // and is rendered by it (the request, needed to build a response, is gone).
+        Err(error) => {
+            let status = error.as_response_error().status_code().as_u16();
+            span.in_scope(|| tracing::info!(status, latency_ms, "request failed"));
+            Err(error)
+        }
+    }
+}
+
+fn is_acceptable_request_id(value: &[u8]) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+}

@@ -1,0 +1,214 @@
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use todo_api::database::MIGRATOR;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn healthz_answers_ok_with_a_request_id() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").send().await.unwrap();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&request_id).is_ok(), "{request_id}");
+    assert_eq!(
+        status_and_json(response).await,
+        (200, json!({"status": "ok"}))
+    );
+
+    let second = app.get("/healthz").send().await.unwrap();
+    assert_ne!(
+        second.headers()["x-request-id"].to_str().unwrap(),
+        request_id
+    );
+}
+
+#[tokio::test]
+async fn a_callers_request_id_is_echoed_and_a_bad_one_replaced() {
+    let app = spawn_app().await;
+    let response = app
+        .get("/healthz")
+        .header("x-request-id", "trace-42.a_b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-42.a_b");
+    let response = app
+        .get("/healthz")
+        .header("x-request-id", "bad id!")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.headers()["x-request-id"], "bad id!");
+}
+
+#[tokio::test]
+async fn readyz_is_ok_while_the_database_answers() {
+    let app = spawn_app().await;
+    let response = app.get("/readyz").send().await.unwrap();
+    assert_eq!(
+        status_and_json(response).await,
+        (200, json!({"status": "ok"}))
+    );
+}
+
+#[tokio::test]
+async fn readyz_is_503_quickly_when_the_database_is_unreachable() {
+    let database = TestDatabase::create().await;
+    let proxy = TcpProxy::start(server_addr()).await;
+    let url = via_proxy(&database, &proxy);
+    let app = spawn_app_on(TestIssuer::start().await, database, &url, &[]).await;
+    assert_eq!(app.get("/readyz").send().await.unwrap().status(), 200);
+
+    proxy.cut();
+    let started = Instant::now();
+    let response = app.get("/readyz").send().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        status_and_json(response).await,
+        (
+            503,
+            json!({"status": "unavailable", "detail": "database unreachable"})
+        )
+    );
+    // Liveness needs no database.
+    assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
+
+    proxy.restore();
+    let mut status = 0;
+    for _ in 0..20 {
+        status = app.get("/readyz").send().await.unwrap().status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        status, 200,
+        "the same process recovers once the database is back"
+    );
+}
+
+#[tokio::test]
+async fn migrations_build_the_schema_on_an_empty_database_and_seed_auth0user() {
+    let app = spawn_app().await;
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        applied as usize,
+        MIGRATOR
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .count()
+    );
+
+    let seeded: (i64, String, Option<String>, bool) =
+        sqlx::query_as("SELECT id, username, sub, is_active FROM users")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(seeded, (1, "auth0user".to_owned(), None, true));
+
+    // The id sequence is past the seeded row.
+    let next_id: i64 =
+        sqlx::query_scalar("INSERT INTO users (username) VALUES ('next') RETURNING id")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(next_id > 1);
+
+    let task_columns: Vec<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'tasks' ORDER BY ordinal_position",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        task_columns,
+        [
+            "id",
+            "owner_id",
+            "title",
+            "content",
+            "created_on",
+            "due_date",
+            "created_by"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn restarting_against_a_migrated_database_changes_nothing() {
+    let database = TestDatabase::create().await;
+    let url = database.url.clone();
+    let first = spawn_app_on(TestIssuer::start().await, database, &url, &[]).await;
+    let before: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&first.db)
+            .await
+            .unwrap();
+
+    let vars = base_env(&first.issuer, &url);
+    let second = todo_api::startup::Application::build(settings_from(&vars)).await;
+    assert!(second.is_ok(), "restart failed: {:?}", second.err());
+
+    let after: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&first.db)
+            .await
+            .unwrap();
+    assert_eq!(before, after);
+    assert_eq!(first.user_count().await, 1);
+}
+
+#[tokio::test]
+async fn migrations_can_be_skipped() {
+    let app = spawn_app_with(&[("DATABASE_MIGRATE", "false")]).await;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0);
+    assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn unknown_paths_are_json_404_for_a_valid_token_and_401_without() {
+    let app = spawn_app().await;
+    let token = app.issuer.token("auth0|someone");
+    let response = app.get_as("/no/such/path", &token).send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(
+        status_and_json(response).await,
+        (404, json!({"detail": "Not found."}))
+    );
+
+    let response = app.get("/no/such/path").send().await.unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_json_405() {
+    let app = spawn_app().await;
+    let token = app.issuer.token("auth0|someone");
+    let response = app
+        .request(reqwest::Method::DELETE, "/api/task/", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_json(response).await,
+        (405, json!({"detail": "Method \"DELETE\" not allowed."}))
+    );
+}

@@ -1,0 +1,476 @@
+//! Test fixtures: a local issuer (RSA keys, JWKS over HTTP, token minting), a fresh
+//! database per test and the application spawned on a random port.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{json, Map, Value};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use todo_api::configuration::{Env, Settings};
+use todo_api::startup::Application;
+
+pub const AUDIENCE: &str = "https://todo-api.test";
+
+/// An RSA key of the fixtures folder.
+pub struct TestKey {
+    pub kid: &'static str,
+    pub encoding: EncodingKey,
+    pub jwk: Value,
+}
+
+fn load_key(kid: &'static str) -> TestKey {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let pem = std::fs::read(format!("{dir}/{kid}.pem")).expect("fixture key");
+    let jwk = std::fs::read(format!("{dir}/{kid}.jwk.json")).expect("fixture jwk");
+    TestKey {
+        kid,
+        encoding: EncodingKey::from_rsa_pem(&pem).expect("valid PEM"),
+        jwk: serde_json::from_slice(&jwk).expect("valid JWK"),
+    }
+}
+
+pub static KEY_A: LazyLock<TestKey> = LazyLock::new(|| load_key("key-a"));
+pub static KEY_B: LazyLock<TestKey> = LazyLock::new(|| load_key("key-b"));
+/// Never published: tokens it signs are forgeries.
+pub static ROGUE: LazyLock<TestKey> = LazyLock::new(|| load_key("rogue"));
+
+/// What the local issuer's JWKS endpoint does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JwksBehaviour {
+    Serve,
+    Fail,
+    Hang,
+}
+
+struct IssuerState {
+    document: Mutex<Value>,
+    behaviour: Mutex<JwksBehaviour>,
+    fetches: AtomicUsize,
+    delay: Mutex<Duration>,
+}
+
+/// An Auth0 stand-in on 127.0.0.1: serves a JWKS it can rotate, fail or stall, and
+/// counts how often it is fetched.
+pub struct TestIssuer {
+    pub base_url: String,
+    state: Arc<IssuerState>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestIssuer {
+    pub async fn start() -> Self {
+        let state = Arc::new(IssuerState {
+            document: Mutex::new(json!({ "keys": [KEY_A.jwk.clone()] })),
+            behaviour: Mutex::new(JwksBehaviour::Serve),
+            fetches: AtomicUsize::new(0),
+            delay: Mutex::new(Duration::ZERO),
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind issuer");
+        let port = listener.local_addr().unwrap().port();
+        let shared = web::Data::from(Arc::clone(&state));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .route("/.well-known/jwks.json", web::get().to(serve_jwks))
+        })
+        .workers(1)
+        .listen(listener)
+        .expect("listen issuer")
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            base_url: format!("http://127.0.0.1:{port}/"),
+            state,
+            handle,
+        }
+    }
+
+    pub fn fetches(&self) -> usize {
+        self.state.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the published keys.
+    pub fn publish(&self, keys: &[&TestKey]) {
+        self.publish_document(
+            json!({ "keys": keys.iter().map(|key| key.jwk.clone()).collect::<Vec<_>>() }),
+        );
+    }
+
+    pub fn publish_document(&self, document: Value) {
+        *self.state.document.lock().unwrap() = document;
+    }
+
+    pub fn set_behaviour(&self, behaviour: JwksBehaviour) {
+        *self.state.behaviour.lock().unwrap() = behaviour;
+    }
+
+    /// Every successful answer is delayed this long.
+    pub fn set_delay(&self, delay: Duration) {
+        *self.state.delay.lock().unwrap() = delay;
+    }
+
+    /// A token signed with `KEY_A` for this issuer and the test audience.
+    pub fn token(&self, sub: &str) -> String {
+        self.token_builder(sub).sign()
+    }
+
+    pub fn token_builder(&self, sub: &str) -> TokenBuilder {
+        TokenBuilder::new(&self.base_url, sub)
+    }
+}
+
+impl Drop for TestIssuer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        tokio::spawn(async move { handle.stop(false).await });
+    }
+}
+
+async fn serve_jwks(state: web::Data<IssuerState>) -> HttpResponse {
+    state.fetches.fetch_add(1, Ordering::SeqCst);
+    let behaviour = *state.behaviour.lock().unwrap();
+    match behaviour {
+        JwksBehaviour::Fail => HttpResponse::InternalServerError().body("boom"),
+        JwksBehaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            HttpResponse::GatewayTimeout().finish()
+        }
+        JwksBehaviour::Serve => {
+            let delay = *state.delay.lock().unwrap();
+            tokio::time::sleep(delay).await;
+            let document = state.document.lock().unwrap().clone();
+            HttpResponse::Ok().json(document)
+        }
+    }
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Builds a token claim by claim; valid for the issuer and audience unless changed.
+pub struct TokenBuilder {
+    header: Header,
+    claims: Map<String, Value>,
+    key: &'static TestKey,
+}
+
+impl TokenBuilder {
+    fn new(issuer: &str, sub: &str) -> Self {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(KEY_A.kid.to_owned());
+        let now = now();
+        let claims = json!({
+            "iss": issuer,
+            "sub": sub,
+            "aud": [AUDIENCE, "https://tenant.auth0.com/userinfo"],
+            "iat": now,
+            "exp": now + 3600,
+            "scope": "openid profile",
+        });
+        Self {
+            header,
+            claims: claims.as_object().unwrap().clone(),
+            key: &KEY_A,
+        }
+    }
+
+    pub fn claim(mut self, name: &str, value: Value) -> Self {
+        self.claims.insert(name.to_owned(), value);
+        self
+    }
+
+    pub fn without(mut self, name: &str) -> Self {
+        self.claims.remove(name);
+        self
+    }
+
+    /// Signs with `key` and names it in `kid`.
+    pub fn key(mut self, key: &'static TestKey) -> Self {
+        self.key = key;
+        self.header.kid = Some(key.kid.to_owned());
+        self
+    }
+
+    pub fn kid(mut self, kid: Option<&str>) -> Self {
+        self.header.kid = kid.map(str::to_owned);
+        self
+    }
+
+    pub fn typ(mut self, typ: Option<&str>) -> Self {
+        self.header.typ = typ.map(str::to_owned);
+        self
+    }
+
+    pub fn sign(self) -> String {
+        jsonwebtoken::encode(&self.header, &self.claims, &self.key.encoding).expect("sign token")
+    }
+}
+
+/// Encodes `header.payload.signature` by hand, for tokens jsonwebtoken refuses to make.
+pub fn raw_token(header: &Value, payload: &Value, signature: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.{}",
+        b64.encode(header.to_string()),
+        b64.encode(payload.to_string()),
+        b64.encode(signature)
+    )
+}
+
+/// The database server the tests create their databases on (`DATABASE_URL` without
+/// its database name). The README's test command starts one and sets it.
+pub fn server_url() -> String {
+    let url = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must point at a PostgreSQL server: run the tests with scripts/test");
+    let mut url = url::Url::parse(&url).expect("DATABASE_URL is a URL");
+    url.set_path("");
+    url.to_string().trim_end_matches('/').to_owned()
+}
+
+/// A new, empty database, dropped when the value is dropped.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
+            .await
+            .expect("connect to the test server");
+        admin
+            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .expect("create test database");
+        let url = format!("{}/{name}", server_url());
+        Self { name, url }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside async context: use a short-lived runtime on its own thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut admin) =
+                    PgConnection::connect(&format!("{}/postgres", server_url())).await
+                {
+                    let _ = admin
+                        .execute(
+                            format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str(),
+                        )
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Environment for a test app: valid for the given issuer and database; tests add or
+/// replace variables.
+pub fn base_env(issuer: &TestIssuer, database_url: &str) -> HashMap<String, String> {
+    [
+        ("DATABASE_URL", database_url.to_owned()),
+        ("HOST", "127.0.0.1".into()),
+        ("PORT", "0".into()),
+        ("HTTP_WORKERS", "2".into()),
+        ("AUTH0_ISSUER", issuer.base_url.clone()),
+        ("AUTH0_AUDIENCE", AUDIENCE.into()),
+        ("AUTH0_JWKS_TIMEOUT_SECS", "2".into()),
+        ("DATABASE_CONNECT_TIMEOUT_SECS", "5".into()),
+        ("CORS_ALLOWED_ORIGINS", "http://localhost:4200".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    /// A pool of the test's own, for looking at rows.
+    pub db: PgPool,
+    pub issuer: TestIssuer,
+    pub client: reqwest::Client,
+    /// Held so the database is dropped with the app.
+    _database: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Spawns the application with `overrides` on top of [`base_env`].
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let issuer = TestIssuer::start().await;
+    let database = TestDatabase::create().await;
+    let url = database.url.clone();
+    spawn_app_on(issuer, database, &url, overrides).await
+}
+
+pub fn settings_from(vars: &HashMap<String, String>) -> Settings {
+    let env = Env::from_fn(|name| vars.get(name).cloned());
+    Settings::from_env(&env).expect("valid test settings")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    /// A request carrying `Authorization: Bearer <token>`.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("Authorization", format!("Bearer {token}"))
+    }
+
+    pub fn get_as(&self, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, path, token)
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+/// Status and JSON body of a response.
+pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// A TCP proxy on 127.0.0.1 that can cut every connection through it, to simulate a
+/// database outage, and let traffic through again.
+pub struct TcpProxy {
+    pub port: u16,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    generation: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl TcpProxy {
+    pub async fn start(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (generation, _) = tokio::sync::watch::channel(0u64);
+        let generation = Arc::new(generation);
+        let (accept_open, accept_generation) = (Arc::clone(&open), Arc::clone(&generation));
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !accept_open.load(Ordering::SeqCst) {
+                    continue; // dropped: the client sees the connection closed
+                }
+                let mut cut = accept_generation.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        Self {
+            port,
+            open,
+            generation,
+        }
+    }
+
+    /// Closes every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The URL of `database` reached through `proxy`.
+pub fn via_proxy(database: &TestDatabase, proxy: &TcpProxy) -> String {
+    let mut url = url::Url::parse(&database.url).unwrap();
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(proxy.port)).unwrap();
+    url.to_string()
+}
+
+/// The address of the test database server.
+pub fn server_addr() -> std::net::SocketAddr {
+    let url = url::Url::parse(&server_url()).unwrap();
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let host = if host == "localhost" {
+        "127.0.0.1"
+    } else {
+        host
+    };
+    format!("{host}:{}", url.port().unwrap_or(5432))
+        .parse()
+        .expect("server address")
+}
+
+/// Spawns the application for an existing database with `overrides`.
+pub async fn spawn_app_on(
+    issuer: TestIssuer,
+    database: TestDatabase,
+    database_url: &str,
+    overrides: &[(&str, &str)],
+) -> TestApp {
+    let mut vars = base_env(&issuer, database_url);
+    for (name, value) in overrides {
+        vars.insert(name.to_string(), value.to_string());
+    }
+    let app = Application::build(settings_from(&vars))
+        .await
+        .expect("application builds");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db: PgPool::connect(&database.url)
+            .await
+            .expect("connect test pool"),
+        issuer,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _database: database,
+    }
+}

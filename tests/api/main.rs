@@ -1,0 +1,11 @@
+//! Black-box tests: the real application on a random port, a fresh database per test,
+//! and a local issuer serving a JWKS on 127.0.0.1.
+
+mod auth;
+mod cors;
+mod health;
+mod helpers;
+mod openapi;
+mod process;
+mod tasks;
+mod users;

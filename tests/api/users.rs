@@ -1,0 +1,197 @@
+//! Mapping tokens to rows in `users`.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn me(app: &TestApp, token: &str) -> (u16, Value) {
+    status_and_json(app.get_as("/api/me", token).send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn the_first_token_for_a_subject_creates_its_user() {
+    let app = spawn_app().await;
+    let token = app.issuer.token("auth0|abc123");
+    let (status, body) = me(&app, &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["username"], "auth0.abc123");
+    assert_eq!(body["sub"], "auth0|abc123");
+    assert_eq!(body["is_active"], true);
+    assert!(body["id"].as_i64().unwrap() > 1);
+    assert!(body["date_joined"].is_string() && body["last_login"].is_string());
+
+    let (_, again) = me(&app, &token).await;
+    assert_eq!(again["id"], body["id"]);
+    let row: (String, Option<String>) =
+        sqlx::query_as("SELECT username, sub FROM users WHERE id = $1")
+            .bind(body["id"].as_i64().unwrap())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        row,
+        ("auth0.abc123".to_owned(), Some("auth0|abc123".to_owned()))
+    );
+    assert_eq!(app.user_count().await, 2);
+}
+
+async fn concurrent_first_logins_leave_one_row(cache_ttl: &str) {
+    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", cache_ttl)]).await;
+    let token = app.issuer.token("auth0|racer");
+    assert_eq!(
+        app.get_as("/api/public", &token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let requests = (0..50).map(|_| app.get_as("/api/me", &token).send());
+    let mut ids = Vec::new();
+    for response in futures_util::future::join_all(requests).await {
+        let (status, body) = status_and_json(response.unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1);
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE sub = 'auth0|racer'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_first_logins_create_one_row() {
+    concurrent_first_logins_leave_one_row("60").await;
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_first_logins_create_one_row_without_the_cache() {
+    concurrent_first_logins_leave_one_row("0").await;
+}
+
+#[tokio::test]
+async fn a_username_taken_by_another_subject_is_refused_not_merged() {
+    let app = spawn_app().await;
+    let (status, dotted) = me(&app, &app.issuer.token("auth0.x")).await;
+    assert_eq!(status, 200);
+    assert_eq!(dotted["username"], "auth0.x");
+
+    let (status, body) = me(&app, &app.issuer.token("auth0|x")).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to another user"),
+        "{body}"
+    );
+    let subs: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT sub FROM users WHERE username = 'auth0.x'")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(subs, [Some("auth0.x".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_subject_too_long_for_a_username_is_refused() {
+    let app = spawn_app().await;
+    let (status, body) = me(
+        &app,
+        &app.issuer.token(&format!("auth0|{}", "a".repeat(150))),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(body["detail"].as_str().unwrap().contains("150"), "{body}");
+    assert_eq!(app.user_count().await, 1);
+}
+
+#[tokio::test]
+async fn shared_mapping_maps_every_token_to_auth0user() {
+    let app = spawn_app_with(&[("AUTH0_USER_MAPPING", "shared")]).await;
+    for sub in ["auth0|alice", "auth0|bob", "client@clients"] {
+        let (status, body) = me(&app, &app.issuer.token(sub)).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (body["id"].clone(), body["username"].clone()),
+            (json!(1), json!("auth0user"))
+        );
+    }
+    assert_eq!(app.user_count().await, 1);
+}
+
+#[tokio::test]
+async fn inactive_users_are_refused() {
+    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "0")]).await;
+    let token = app.issuer.token("auth0|leaver");
+    assert_eq!(me(&app, &token).await.0, 200);
+    sqlx::query("UPDATE users SET is_active = false WHERE sub = 'auth0|leaver'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let response = app.get_as("/api/me", &token).send().await.unwrap();
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    assert_eq!(
+        status_and_json(response).await,
+        (401, json!({"detail": "User inactive or deleted."}))
+    );
+}
+
+#[tokio::test]
+async fn deactivation_takes_effect_within_the_user_cache_ttl() {
+    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "1")]).await;
+    let token = app.issuer.token("auth0|leaver");
+    assert_eq!(me(&app, &token).await.0, 200);
+    sqlx::query("UPDATE users SET is_active = false WHERE sub = 'auth0|leaver'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(me(&app, &token).await.0, 401);
+}
+
+#[tokio::test]
+async fn last_login_is_refreshed_at_most_every_few_minutes() {
+    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "0")]).await;
+    let token = app.issuer.token("auth0|regular");
+    assert_eq!(me(&app, &token).await.0, 200);
+    let last_login = || async {
+        sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+            "SELECT last_login FROM users WHERE sub = 'auth0|regular'",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+    };
+    sqlx::query(
+        "UPDATE users SET last_login = now() - interval '1 minute' WHERE sub = 'auth0|regular'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let recent = last_login().await;
+    assert_eq!(me(&app, &token).await.0, 200);
+    assert_eq!(
+        last_login().await,
+        recent,
+        "no write for a login a minute old"
+    );
+
+    sqlx::query(
+        "UPDATE users SET last_login = now() - interval '10 minutes' WHERE sub = 'auth0|regular'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let stale = last_login().await;
+    assert_eq!(me(&app, &token).await.0, 200);
+    assert!(last_login().await > stale, "refreshed after ten minutes");
+}
