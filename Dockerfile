@@ -15,7 +15,8 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin todo
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin todo \
+    && install -d -o todo /var/lib/todo-api
 COPY --from=build /app/target/release/todo-api /usr/local/bin/todo-api
 USER todo
 ENV HOST=0.0.0.0 PORT=8000

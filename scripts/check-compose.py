@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks docker-compose.yml where no Docker engine runs: it parses, and the stack has
 the shape the README promises (db with a healthcheck and a named volume; api built from
-the Dockerfile, reading .env, waiting for a healthy db, publishing 8000)."""
+the Dockerfile, reading .env, waiting for a healthy db, publishing 8000; the dev
+issuer sharing the api network)."""
 import sys
 
 import yaml
@@ -27,6 +28,9 @@ if api.get("depends_on", {}).get("db", {}).get("condition") != "service_healthy"
     problems.append("api must wait for a healthy db")
 if not any(str(port).endswith(":8000") for port in api.get("ports", [])):
     problems.append("api must publish 8000")
+issuer = services.get("issuer", {})
+if issuer.get("command") != ["dev-issuer"] or issuer.get("network_mode") != "service:api":
+    problems.append("issuer must run `dev-issuer` in the api service's network")
 for problem in problems:
     print(f"docker-compose.yml: {problem}", file=sys.stderr)
 sys.exit(1 if problems else 0)

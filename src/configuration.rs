@@ -196,10 +196,25 @@ impl Settings {
         let cors = CorsSettings {
             allowed_origins: parse_origins(env)?,
         };
-        let log_filter = env.optional("RUST_LOG").unwrap_or_else(|| "info".into());
-        tracing_subscriber::EnvFilter::try_new(&log_filter)
+        let (log_filter, log_json) = Self::logging_from_env(env)?;
+        Ok(Self {
+            http,
+            database,
+            cors,
+            auth: AuthSettings::from_env(env)?,
+            log_filter,
+            log_json,
+        })
+    }
+}
+
+impl Settings {
+    /// `RUST_LOG` (default `info`, validated) and whether `LOG_FORMAT` is `json`.
+    pub fn logging_from_env(env: &Env) -> Result<(String, bool), ConfigError> {
+        let filter = env.optional("RUST_LOG").unwrap_or_else(|| "info".into());
+        tracing_subscriber::EnvFilter::try_new(&filter)
             .map_err(|err| ConfigError::new("RUST_LOG", format!("invalid filter: {err}")))?;
-        let log_json = match env.optional("LOG_FORMAT").as_deref() {
+        let json = match env.optional("LOG_FORMAT").as_deref() {
             None | Some("text") => false,
             Some("json") => true,
             Some(other) => {
@@ -209,14 +224,7 @@ impl Settings {
                 ))
             }
         };
-        Ok(Self {
-            http,
-            database,
-            cors,
-            auth: AuthSettings::from_env(env)?,
-            log_filter,
-            log_json,
-        })
+        Ok((filter, json))
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod configuration;
 pub mod database;
+pub mod dev_issuer;
 pub mod domain;
 pub mod error;
 pub mod extract;

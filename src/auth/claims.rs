@@ -1,10 +1,13 @@
 //! Verifying an access token: header, signature, then registered claims.
 
 use std::collections::{HashMap, HashSet};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
+use moka::future::Cache;
+use moka::Expiry;
 use serde::Deserialize;
 
 use super::jwks::{KeyError, KeyStore};
@@ -57,6 +60,33 @@ pub struct TokenValidator {
     /// One prepared rule set per accepted algorithm.
     validations: HashMap<Algorithm, Validation>,
     leeway_secs: u64,
+    /// Tokens already verified, by SHA-256 of the token, each until it expires; so a
+    /// token seen before costs a hash instead of an RSA verification.
+    verified: Option<Cache<TokenDigest, Arc<VerifiedToken>>>,
+}
+
+type TokenDigest = [u8; 32];
+
+struct VerifiedToken {
+    claims: Arc<Claims>,
+    /// The key that verified it: the entry is only trusted while the JWKS still has it.
+    kid: String,
+    /// When it stops being valid (`exp` plus leeway), on the monotonic clock.
+    valid_until: Instant,
+}
+
+/// Each cache entry lives until its token expires.
+struct UntilTokenExpiry;
+
+impl Expiry<TokenDigest, Arc<VerifiedToken>> for UntilTokenExpiry {
+    fn expire_after_create(
+        &self,
+        _: &TokenDigest,
+        token: &Arc<VerifiedToken>,
+        created_at: Instant,
+    ) -> Option<Duration> {
+        Some(token.valid_until.saturating_duration_since(created_at))
+    }
 }
 
 impl TokenValidator {
@@ -74,14 +104,52 @@ impl TokenValidator {
                 (algorithm, validation)
             })
             .collect();
+        let verified = (settings.token_cache_capacity > 0).then(|| {
+            Cache::builder()
+                .max_capacity(settings.token_cache_capacity)
+                .expire_after(UntilTokenExpiry)
+                .build()
+        });
         Self {
             keys,
             validations,
             leeway_secs: settings.leeway.as_secs(),
+            verified,
         }
     }
 
-    pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
+    /// Verifies `token`, or recognises it as verified before (same bytes, still within
+    /// `exp`, signing key still published).
+    pub async fn validate(&self, token: &str) -> Result<Arc<Claims>, AuthError> {
+        let Some(cache) = &self.verified else {
+            return self.verify(token).await.map(|(claims, _)| Arc::new(claims));
+        };
+        let digest: TokenDigest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
+            .as_ref()
+            .try_into()
+            .map_err(|_| AuthError::InvalidToken("Token is malformed."))?;
+        if let Some(hit) = cache.get(&digest).await {
+            if Instant::now() < hit.valid_until && self.keys.still_publishes(&hit.kid).await {
+                return Ok(Arc::clone(&hit.claims));
+            }
+            cache.invalidate(&digest).await;
+        }
+        let (claims, kid) = self.verify(token).await?;
+        let claims = Arc::new(claims);
+        let lifetime = claims.exp.saturating_add(self.leeway_secs as i64) - now_secs();
+        if let Ok(lifetime) = u64::try_from(lifetime) {
+            let entry = VerifiedToken {
+                claims: Arc::clone(&claims),
+                kid,
+                valid_until: Instant::now() + Duration::from_secs(lifetime),
+            };
+            cache.insert(digest, Arc::new(entry)).await;
+        }
+        Ok(claims)
+    }
+
+    /// Full verification: header, key, signature, claims. Returns the claims and the kid.
+    async fn verify(&self, token: &str) -> Result<(Claims, String), AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AuthError::InvalidToken("Token is malformed."))?;
         if let Some(typ) = &header.typ {
@@ -131,13 +199,14 @@ impl TokenValidator {
             None => HashSet::new(),
         };
         scopes.extend(payload.permissions);
-        Ok(Claims {
+        let claims = Claims {
             sub: payload.sub,
             iss: payload.iss,
             exp: payload.exp,
             iat: payload.iat,
             scopes,
-        })
+        };
+        Ok((claims, kid.to_owned()))
     }
 }
 

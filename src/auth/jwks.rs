@@ -234,6 +234,15 @@ impl KeyStore {
         }
     }
 
+    /// Whether the issuer still publishes `kid`: answered from a fresh key set, else
+    /// through [`KeyStore::key`], which refreshes an expired one.
+    pub async fn still_publishes(&self, kid: &str) -> bool {
+        match self.snapshot() {
+            Some(set) if self.is_fresh(&set) => set.keys.contains_key(kid),
+            _ => self.key(kid).await.is_ok(),
+        }
+    }
+
     fn snapshot(&self) -> Option<Arc<KeySet>> {
         self.cached
             .read()

@@ -19,8 +19,6 @@ mod middleware;
 mod settings;
 mod users;
 
-use std::sync::Arc;
-
 use actix_web::http::header::HeaderMap;
 use sqlx::PgPool;
 
@@ -57,9 +55,6 @@ impl Authenticator {
         let credentials = bearer::extract(headers)?;
         let claims = self.tokens.validate(credentials.token()).await?;
         let user = self.users.resolve(&claims.sub).await?;
-        Ok(AuthenticatedUser {
-            user,
-            claims: Arc::new(claims),
-        })
+        Ok(AuthenticatedUser { user, claims })
     }
 }

@@ -516,3 +516,35 @@ async fn every_status_of_the_auth_table_is_json_for_every_method() {
         assert_eq!(response.headers()["content-type"], "application/json");
     }
 }
+
+#[tokio::test]
+async fn a_cached_token_does_not_outlive_its_signing_key() {
+    let app = spawn_app_with(&[("AUTH0_JWKS_CACHE_TTL_SECS", "1")]).await;
+    let token = app.issuer.token("auth0|a");
+    assert_accepted(&app, &token).await;
+    assert_accepted(&app, &token).await;
+
+    // The tenant retires key-a; once the cached key set expires, tokens it signed stop working.
+    app.issuer.publish(&[&KEY_B]);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_invalid_token(&app, &token, "Token signing key is unknown.").await;
+    assert_accepted(
+        &app,
+        &app.issuer.token_builder("auth0|a").key(&KEY_B).sign(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_cached_token_still_expires() {
+    let app = spawn_app_with(&[("AUTH0_LEEWAY_SECS", "0")]).await;
+    let token = app
+        .issuer
+        .token_builder("auth0|a")
+        .claim("exp", json!(now() + 2))
+        .sign();
+    assert_accepted(&app, &token).await;
+    // exp is in whole seconds and a token is valid through its exp second.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_invalid_token(&app, &token, "Token has expired.").await;
+}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod cors;
+mod dev_issuer;
 mod health;
 mod helpers;
 mod openapi;

@@ -1,0 +1,98 @@
+//! The authentication path alone, without HTTP: bearer extraction, token validation with
+//! warm keys, and the user lookup, each per request.
+//!
+//! Needs `DATABASE_URL` of a migrated database (scripts/bench provides one); the signing
+//! keys come from an in-process dev issuer over loopback.
+//!
+//!   DATABASE_URL=... cargo bench --bench auth
+
+use std::collections::HashMap;
+
+use actix_web::http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use criterion::{criterion_group, criterion_main, Criterion};
+use todo_api::auth::{AuthSettings, Authenticator};
+use todo_api::configuration::Env;
+use todo_api::dev_issuer::{DevIssuer, DevIssuerSettings};
+
+const AUDIENCE: &str = "https://todo-api";
+
+fn authenticator(issuer: &str, pool: &sqlx::PgPool, token_cache: &str) -> Authenticator {
+    let vars: HashMap<&str, String> = [
+        ("AUTH0_ISSUER", issuer.to_owned()),
+        ("AUTH0_AUDIENCE", AUDIENCE.to_owned()),
+        ("AUTH0_TOKEN_CACHE_CAPACITY", token_cache.to_owned()),
+    ]
+    .into();
+    let env = Env::from_fn(|name| vars.get(name).cloned());
+    let settings = AuthSettings::from_env(&env).expect("valid settings");
+    Authenticator::new(&settings, pool.clone()).expect("authenticator")
+}
+
+fn bench_auth(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL of a migrated database");
+    let key_dir = std::env::temp_dir().join("todo-api-bench-issuer");
+    let (issuer, pool, headers) = runtime.block_on(async {
+        let issuer = DevIssuer::build(DevIssuerSettings {
+            bind: "127.0.0.1:0".parse().expect("address"),
+            issuer: None,
+            audience: AUDIENCE.into(),
+            client_id: "dev-client".into(),
+            client_secret: "dev-secret".into(),
+            key_dir,
+            token_ttl_secs: 3600,
+        })
+        .expect("dev issuer");
+        let url = issuer.issuer().to_owned();
+        tokio::spawn(issuer.into_server());
+        let token: serde_json::Value = reqwest::Client::new()
+            .post(format!("{url}oauth/token"))
+            .json(&serde_json::json!({
+                "client_id": "dev-client", "client_secret": "dev-secret", "audience": AUDIENCE,
+                "grant_type": "client_credentials", "sub": "auth0|criterion",
+            }))
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token response");
+        let mut headers = HeaderMap::new();
+        let value = format!("Bearer {}", token["access_token"].as_str().expect("token"));
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&value).expect("header"),
+        );
+        let pool = sqlx::PgPool::connect(&database_url)
+            .await
+            .expect("database");
+        (url, pool, headers)
+    });
+
+    let cached = authenticator(&issuer, &pool, "10000");
+    let uncached = authenticator(&issuer, &pool, "0");
+    // Warm the key set and the user cache.
+    runtime
+        .block_on(cached.authenticate(&headers))
+        .expect("warm-up");
+    runtime
+        .block_on(uncached.authenticate(&headers))
+        .expect("warm-up");
+
+    let mut group = c.benchmark_group("authenticate");
+    group.bench_function("warm (token and user cache hits)", |b| {
+        b.to_async(&runtime).iter(|| cached.authenticate(&headers));
+    });
+    group.bench_function("RSA verify each time (user cache hit)", |b| {
+        b.to_async(&runtime)
+            .iter(|| uncached.authenticate(&headers));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_auth);
+criterion_main!(benches);
