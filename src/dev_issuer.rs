@@ -200,7 +200,15 @@ impl DevIssuer {
             key,
         });
         let server = HttpServer::new(move || {
+            // Browsers call /oauth/token from the app's origin; any origin will do for a
+            // development-only issuer.
+            let cors = actix_cors::Cors::default()
+                .allow_any_origin()
+                .allowed_methods(["GET", "POST"])
+                .allow_any_header()
+                .max_age(3600);
             App::new()
+                .wrap(cors)
                 .app_data(state.clone())
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {
                     oauth_error(400, "invalid_request", &err.to_string()).into()

@@ -7,6 +7,8 @@ pub mod dev_issuer;
 pub mod domain;
 pub mod error;
 pub mod extract;
+#[cfg(test)]
+mod fuzz;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

@@ -1,11 +1,12 @@
 //! Builds the HTTP application from [`Settings`].
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{header, Method};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use sqlx::PgPool;
 
@@ -16,6 +17,8 @@ use crate::{database, routes, telemetry};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// A client has this long to send its request head.
+const CLIENT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -90,13 +93,20 @@ fn serve(listener: TcpListener, pool: PgPool, settings: &Settings) -> Result<Ser
             }))
             .configure(|cfg| routes::configure(cfg, &mut public))
             .default_service(web::to(|| async { Err::<(), _>(ApiError::NotFound) }));
-        // Outermost last: request log and id, JSON error bodies, CORS, then authentication.
+        // Outermost last: request log and id, security headers, JSON error bodies, CORS,
+        // then authentication.
         app.app_data(web::Data::new(public))
             .wrap(from_fn(require_authentication))
             .wrap(cors(&cors_settings))
             .wrap(json_error_bodies())
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(telemetry::log_request))
     })
+    // Slow clients cannot hold a worker: headers must arrive within 5 s, idle
+    // keep-alive connections close after 30 s.
+    .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .keep_alive(Duration::from_secs(30))
     .listen(listener)
     .map_err(|source| StartupError::Bind {
         address: "listener".into(),

@@ -4,11 +4,12 @@ local tokens = {}
 local method = os.getenv("METHOD") or "GET"
 local path = os.getenv("REQ_PATH") or "/"
 local body = os.getenv("BODY")
+if body and #body == 0 then body = nil end
 local counter = 0
 
 local function load_tokens()
   local file = os.getenv("TOKENS_FILE")
-  if file then
+  if file and #file > 0 then
     for line in io.lines(file) do
       if #line > 0 then tokens[#tokens + 1] = line end
     end

@@ -107,3 +107,36 @@ mod tests {
         assert!(!format!("{bearer:?}").contains("secret"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Any header bytes: an answer, never a panic; what passes is a b64token.
+        #[test]
+        fn any_authorization_header_is_answered(
+            values in prop::collection::vec(
+                prop_oneof![
+                    prop::collection::vec(any::<u8>(), 0..200),
+                    "(?i:bearer) [ -~]{0,200}".prop_map(String::into_bytes),
+                ],
+                0..3,
+            )
+        ) {
+            let mut headers = HeaderMap::new();
+            for value in &values {
+                if let Ok(value) = HeaderValue::from_bytes(value) {
+                    headers.append(AUTHORIZATION, value);
+                }
+            }
+            if let Ok(bearer) = extract(&headers) {
+                prop_assert!(is_b64token(bearer.token()));
+            }
+        }
+    }
+}

@@ -235,3 +235,102 @@ fn reason(kind: &ErrorKind) -> &'static str {
         _ => "Token is malformed.",
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::configuration::Env;
+    use jsonwebtoken::{EncodingKey, Header};
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    const ISSUER: &str = "https://tenant.example/";
+    const AUDIENCE: &str = "https://api";
+    const CLAIMS: &[&str] = &[
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "nbf",
+        "iat",
+        "scope",
+        "permissions",
+    ];
+    const HEADER_FIELDS: &[&str] = &["alg", "kid", "typ", "cty", "jku"];
+
+    /// A validator trusting the test fixture key `key-a`, with its JWKS already loaded.
+    fn validator() -> TokenValidator {
+        let env = Env::from_fn(|name| match name {
+            "AUTH0_ISSUER" => Some(ISSUER.into()),
+            "AUTH0_AUDIENCE" => Some(AUDIENCE.into()),
+            _ => None,
+        });
+        let settings = AuthSettings::from_env(&env).expect("settings");
+        let jwk = include_str!("../../tests/fixtures/key-a.jwk.json");
+        let document = format!(r#"{{"keys":[{jwk}]}}"#);
+        let keys = KeyStore::preloaded(document.as_bytes(), settings.jwks.clone());
+        TokenValidator::new(&settings, keys)
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Arbitrary strings, and JWT-shaped ones with arbitrary headers and payloads:
+        /// always an error (none is signed), never a panic.
+        #[test]
+        fn unsigned_tokens_are_refused(
+            text in "[A-Za-z0-9._~+/=-]{0,300}",
+            header in crate::fuzz::json_object_with_keys(HEADER_FIELDS),
+            payload in crate::fuzz::json_object_with_keys(CLAIMS),
+            signature in prop::collection::vec(any::<u8>(), 0..300),
+        ) {
+            let validator = validator();
+            let runtime = runtime();
+            prop_assert!(runtime.block_on(validator.validate(&text)).is_err());
+            let shaped = format!("{}.{}.{}", b64(header.to_string().as_bytes()), b64(payload.to_string().as_bytes()), b64(&signature));
+            prop_assert!(runtime.block_on(validator.validate(&shaped)).is_err());
+        }
+
+        /// Arbitrary payloads signed with the trusted key: accepted only when every
+        /// registered claim checks out.
+        #[test]
+        fn signed_tokens_are_accepted_only_with_valid_claims(
+            payload in crate::fuzz::json_object_with_keys(CLAIMS),
+            use_real_values in any::<[bool; 4]>(),
+        ) {
+            let mut payload = payload;
+            let now = now_secs();
+            let real = [("iss", json!(ISSUER)), ("aud", json!(AUDIENCE)), ("exp", json!(now + 600)), ("sub", json!("auth0|p"))];
+            for ((name, value), use_it) in real.into_iter().zip(use_real_values) {
+                if use_it {
+                    payload[name] = value;
+                }
+            }
+            let mut header = Header::new(Algorithm::RS256);
+            header.kid = Some("key-a".into());
+            let key = EncodingKey::from_rsa_pem(include_bytes!("../../tests/fixtures/key-a.pem")).expect("key");
+            let token = jsonwebtoken::encode(&header, &payload, &key).expect("sign");
+            if let Ok(claims) = runtime().block_on(validator().validate(&token)) {
+                prop_assert_eq!(claims.iss.as_str(), ISSUER);
+                prop_assert!(!claims.sub.is_empty());
+                prop_assert!(claims.exp >= now - DEFAULT_LEEWAY);
+                let aud = &payload["aud"];
+                prop_assert!(aud == &Value::from(AUDIENCE) || aud.as_array().is_some_and(|a| a.contains(&Value::from(AUDIENCE))));
+            }
+        }
+    }
+
+    const DEFAULT_LEEWAY: i64 = crate::auth::DEFAULT_LEEWAY_SECS as i64;
+}

@@ -273,6 +273,18 @@ impl KeyStore {
 }
 
 #[cfg(test)]
+impl KeyStore {
+    /// A store already holding the keys of `document`, as if just fetched.
+    pub(super) fn preloaded(document: &[u8], settings: JwksSettings) -> Self {
+        let unreachable = Url::parse("http://127.0.0.1:9/jwks.json").expect("static URL");
+        let store = Self::new(unreachable, settings).expect("client");
+        let set = KeySet::parse(document).expect("a valid test JWKS");
+        *store.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(set));
+        store
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -330,5 +342,33 @@ mod tests {
             KeySet::parse(b"<html>"),
             Err(FetchError::Malformed(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const JWK_FIELDS: &[&str] = &["kty", "kid", "use", "alg", "n", "e", "x", "y", "crv", "k"];
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(document in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = KeySet::parse(&document);
+        }
+
+        /// Key sets whose keys are arbitrary objects made of JWK field names.
+        #[test]
+        fn any_key_set_parses_or_fails_cleanly(
+            keys in prop::collection::vec(crate::fuzz::json_object_with_keys(JWK_FIELDS), 0..6)
+        ) {
+            let document = serde_json::json!({ "keys": keys }).to_string();
+            if let Ok(set) = KeySet::parse(document.as_bytes()) {
+                prop_assert!(!set.keys.is_empty());
+            }
+        }
     }
 }

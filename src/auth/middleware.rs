@@ -3,6 +3,7 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{Error, HttpMessage, Route};
@@ -39,26 +40,39 @@ pub async fn require_authentication(
     let public = req
         .app_data::<web::Data<PublicRoutes>>()
         .is_some_and(|public| public.contains(req.match_info().as_str()));
-    if !public {
-        let Some(authenticator) = req.app_data::<web::Data<Authenticator>>().cloned() else {
-            // Without an authenticator nothing can be proven: fail closed.
-            return Ok(req
-                .error_response(actix_web::error::ErrorInternalServerError(
-                    "authentication is not configured",
-                ))
-                .map_into_right_body());
-        };
-        match authenticator.authenticate(req.headers()).await {
-            Ok(principal) => {
-                tracing::Span::current().record("user_id", principal.user.id);
-                req.extensions_mut().insert(principal);
-            }
-            Err(err) => return Ok(req.error_response(err).map_into_right_body()),
-        }
+    if public {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    let Some(authenticator) = req.app_data::<web::Data<Authenticator>>().cloned() else {
+        // Without an authenticator nothing can be proven: fail closed.
+        return Ok(private(
+            req.error_response(actix_web::error::ErrorInternalServerError(
+                "authentication is not configured",
+            )),
+        )
+        .map_into_right_body());
+    };
+    match authenticator.authenticate(req.headers()).await {
+        Ok(principal) => {
+            tracing::Span::current().record("user_id", principal.user.id);
+            req.extensions_mut().insert(principal);
+            let response = next.call(req).await?;
+            Ok(private(response).map_into_left_body())
+        }
+        Err(err) => Ok(private(req.error_response(err)).map_into_right_body()),
+    }
+}
+
+/// Answers about a protected resource are per-user: no shared cache may keep them.
+fn private<B>(mut response: ServiceResponse<B>) -> ServiceResponse<B> {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 #[cfg(test)]

@@ -243,3 +243,30 @@ mod tests {
         assert_eq!(task.title.as_str(), "Workout");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FIELDS: &[&str] = &["id", "title", "content", "created_on", "due_date"];
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Any object: valid fields within their bounds, or field errors; never a panic.
+        #[test]
+        fn any_body_validates_or_reports(body in crate::fuzz::json_object_with_keys(FIELDS)) {
+            let body = body.as_object().cloned().unwrap_or_default();
+            let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+            match NewTask::from_json(&body, today) {
+                Ok(task) => {
+                    prop_assert!(task.title.as_str().chars().count() <= MAX_TEXT_CHARS);
+                    prop_assert!(!task.content.as_str().contains('\0'));
+                }
+                Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+            let _ = TaskChanges::from_json(&body, Completeness::Partial);
+        }
+    }
+}

@@ -4,8 +4,10 @@
 mod auth;
 mod cors;
 mod dev_issuer;
+mod faults;
 mod health;
 mod helpers;
+mod hostile;
 mod openapi;
 mod process;
 mod tasks;

@@ -88,25 +88,33 @@ fn an_unreachable_database_is_retried_then_exits_1() {
     assert!(stderr.contains("database unreachable"), "{stderr}");
 }
 
-/// SIGTERM while a request is in flight: it completes normally, new connections are
-/// refused, and the process exits 0.
-#[tokio::test]
-async fn sigterm_lets_in_flight_requests_finish_then_exits_0() {
-    let issuer = TestIssuer::start().await;
-    let database = TestDatabase::create().await;
+/// The binary serving on a free port, its standard error collected on a thread (so a
+/// chatty log level can never block it on a full pipe).
+struct Service {
+    child: std::process::Child,
+    address: String,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Starts the binary with `vars` and waits until it answers.
+async fn start_service(vars: &[(String, String)]) -> Service {
     let port = free_port();
-    let mut vars: Vec<(String, String)> = base_env(&issuer, &database.url).into_iter().collect();
+    let mut vars = vars.to_vec();
     vars.push(("PORT".into(), port.to_string()));
     let mut child = command(&vars)
         .arg("serve")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-
+    let mut pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut logs = String::new();
+        let _ = pipe.read_to_string(&mut logs);
+        logs
+    });
     let address = format!("127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let mut up = false;
     for _ in 0..100 {
         if client
             .get(format!("http://{address}/healthz"))
@@ -114,51 +122,150 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_0() {
             .await
             .is_ok()
         {
-            up = true;
-            break;
+            return Service {
+                child,
+                address,
+                stderr,
+            };
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(up, "the service did not come up");
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!(
+        "the service did not come up: {}",
+        stderr.join().unwrap_or_default()
+    );
+}
+
+impl Service {
+    /// Sends SIGTERM.
+    fn terminate(&self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+
+    /// Waits for the exit; returns the exit code and everything it logged.
+    async fn wait(self) -> (Option<i32>, String) {
+        let Service {
+            mut child, stderr, ..
+        } = self;
+        tokio::task::spawn_blocking(move || {
+            let status = child.wait().unwrap();
+            (status.code(), stderr.join().unwrap())
+        })
+        .await
+        .unwrap()
+    }
+}
+
+/// SIGTERM while 20 requests are in flight: all complete normally, new connections are
+/// refused, and the process exits 0.
+#[tokio::test]
+async fn sigterm_lets_in_flight_requests_finish_then_exits_0() {
+    let issuer = TestIssuer::start().await;
+    let database = TestDatabase::create().await;
+    let vars: Vec<(String, String)> = base_env(&issuer, &database.url).into_iter().collect();
+    let service = start_service(&vars).await;
+    let address = service.address.clone();
 
     let token = issuer.token("auth0|shutdown");
-    let body = r#"{"title":"Finish me","content":"in flight"}"#;
-    let (head, tail) = body.split_at(10);
-    let mut stream = TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "POST /api/task/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
-        body.len()
-    )
-    .unwrap();
-    stream.flush().unwrap();
+    // Warm the key set and the user row so each request below is only waiting on its body.
+    let warm = reqwest::Client::new()
+        .get(format!("http://{address}/api/private"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(warm.status(), 200);
+
+    let bodies: Vec<String> = (0..20)
+        .map(|n| format!(r#"{{"title":"In flight {n}","content":"c"}}"#))
+        .collect();
+    let mut streams: Vec<TcpStream> = bodies
+        .iter()
+        .map(|body| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            write!(
+                stream,
+                "POST /api/task/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                body.len(),
+                &body[..10]
+            )
+            .unwrap();
+            stream.flush().unwrap();
+            stream
+        })
+        .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    service.terminate();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         TcpStream::connect(&address).is_err(),
         "new connections are refused once shutdown has begun"
     );
 
-    stream.write_all(tail.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    for (stream, body) in streams.iter_mut().zip(&bodies) {
+        stream.write_all(&body.as_bytes()[10..]).unwrap();
+    }
+    for stream in &mut streams {
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    }
 
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    let (code, _) = service.wait().await;
+    assert_eq!(code, Some(0));
     let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
-    let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM tasks")
-        .fetch_all(&pool)
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(titles, ["Finish me"]);
+    assert_eq!(stored, 20);
+}
+
+/// With the most verbose logging, an authenticated request (and a token in the query
+/// string) leaves no trace of the token in the logs, while the request line is logged.
+#[tokio::test]
+async fn tokens_never_reach_the_logs() {
+    let issuer = TestIssuer::start().await;
+    let database = TestDatabase::create().await;
+    let mut vars: Vec<(String, String)> = base_env(&issuer, &database.url).into_iter().collect();
+    vars.push(("RUST_LOG".into(), "trace".into()));
+    let service = start_service(&vars).await;
+    let address = service.address.clone();
+
+    let token = issuer.token("auth0|logged");
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("http://{address}/api/task/"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "t", "content": "c"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let bad = client
+        .get(format!("http://{address}/api/private?access_token={token}"))
+        .header("Authorization", format!("Bearer {token}x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+
+    service.terminate();
+    let (_, logs) = service.wait().await;
+    assert!(
+        logs.contains("request completed") && logs.contains("/api/task/"),
+        "{logs}"
+    );
+    let signature = token.rsplit('.').next().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    for secret in [token.as_str(), signature, payload] {
+        assert!(!logs.contains(secret), "a token part was logged");
+    }
 }

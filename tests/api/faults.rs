@@ -1,0 +1,145 @@
+//! The service under faults: a database outage, sustained concurrent load.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_database_outage_is_503_quickly_and_recovers_without_losing_tasks() {
+    let database = TestDatabase::create().await;
+    let proxy = TcpProxy::start(server_addr()).await;
+    let url = via_proxy(&database, &proxy);
+    let app = spawn_app_on(
+        TestIssuer::start().await,
+        database,
+        &url,
+        &[("DATABASE_ACQUIRE_TIMEOUT_SECS", "2")],
+    )
+    .await;
+    let token = app.issuer.token("auth0|outage");
+    let create = |title: &str| {
+        app.request(Method::POST, "/api/task/", &token)
+            .json(&json!({"title": title, "content": "c"}))
+            .send()
+    };
+    assert_eq!(create("before").await.unwrap().status(), 201);
+
+    proxy.cut();
+    for request in [create("during"), app.get_as("/api/task/", &token).send()] {
+        let started = Instant::now();
+        let response = request.await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        let retry_after = response.headers().get("retry-after").cloned();
+        let (status, body) = status_and_json(response).await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(retry_after.unwrap(), "5");
+        assert!(body["detail"].is_string());
+    }
+    assert_eq!(app.get("/readyz").send().await.unwrap().status(), 503);
+    assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
+    assert_eq!(app.get("/api/public").send().await.unwrap().status(), 200);
+
+    proxy.restore();
+    let mut recovered = false;
+    for _ in 0..40 {
+        if create("after").await.unwrap().status() == 201 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        recovered,
+        "the same process serves again once the database is back"
+    );
+    let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM tasks ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        titles,
+        ["before", "after"],
+        "every 201 is stored, no failed request left a row"
+    );
+}
+
+/// 200 clients create and list tasks for LOAD_TEST_SECS (default 20) against one
+/// process: no 5xx, and every task answered 201 can be read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_clients_get_no_server_errors() {
+    let seconds: u64 = std::env::var("LOAD_TEST_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let app = spawn_app().await;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let clients = (0..200).map(|n| {
+        let token = app.issuer.token(&format!("auth0|load-{}", n % 10));
+        let client = app.client.clone();
+        let base = app.address.clone();
+        tokio::spawn(async move {
+            let (mut created, mut statuses) = (Vec::new(), Vec::new());
+            let mut round = 0;
+            while Instant::now() < deadline {
+                round += 1;
+                let response = client
+                    .post(format!("{base}/api/task/"))
+                    .bearer_auth(&token)
+                    .json(&json!({"title": format!("load {n}/{round}"), "content": "c"}))
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(response.status().as_u16());
+                if response.status() == 201 {
+                    let task: Value = response.json().await.unwrap();
+                    created.push((token.clone(), task["id"].as_i64().unwrap()));
+                }
+                let list = client
+                    .get(format!("{base}/api/task/?limit=5"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(list.status().as_u16());
+            }
+            (created, statuses)
+        })
+    });
+    let mut created = Vec::new();
+    let mut statuses = Vec::new();
+    for client in futures_util::future::join_all(clients).await {
+        let (c, s) = client.unwrap();
+        created.extend(c);
+        statuses.extend(s);
+    }
+    let server_errors = statuses.iter().filter(|status| **status >= 500).count();
+    assert_eq!(
+        server_errors,
+        0,
+        "{server_errors} of {} responses were 5xx",
+        statuses.len()
+    );
+    assert!(statuses.iter().all(|status| matches!(status, 200 | 201)));
+    assert!(!created.is_empty());
+
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored as usize, created.len());
+    for (token, id) in created.iter().step_by(created.len().div_ceil(200)) {
+        let response = app
+            .get_as(&format!("/api/task/{id}/"), token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+}
