@@ -125,15 +125,21 @@ async fn shared_mapping_maps_every_token_to_auth0user() {
     assert_eq!(app.user_count().await, 1);
 }
 
-#[tokio::test]
-async fn inactive_users_are_refused() {
-    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "0")]).await;
+/// Signs in as a new user, then deactivates its row; returns the user's token.
+async fn sign_in_then_deactivate(app: &TestApp) -> String {
     let token = app.issuer.token("auth0|leaver");
-    assert_eq!(me(&app, &token).await.0, 200);
+    assert_eq!(me(app, &token).await.0, 200);
     sqlx::query("UPDATE users SET is_active = false WHERE sub = 'auth0|leaver'")
         .execute(&app.db)
         .await
         .unwrap();
+    token
+}
+
+#[tokio::test]
+async fn inactive_users_are_refused() {
+    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "0")]).await;
+    let token = sign_in_then_deactivate(&app).await;
     let response = app.get_as("/api/me", &token).send().await.unwrap();
     assert!(response.headers()["www-authenticate"]
         .to_str()
@@ -148,12 +154,7 @@ async fn inactive_users_are_refused() {
 #[tokio::test]
 async fn deactivation_takes_effect_within_the_user_cache_ttl() {
     let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "1")]).await;
-    let token = app.issuer.token("auth0|leaver");
-    assert_eq!(me(&app, &token).await.0, 200);
-    sqlx::query("UPDATE users SET is_active = false WHERE sub = 'auth0|leaver'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    let token = sign_in_then_deactivate(&app).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(me(&app, &token).await.0, 401);
 }
