@@ -19,6 +19,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, sqlx::Error>
         .max_connections(settings.max_connections)
         // Bounded queueing: a request waits this long for a connection, then gets a 503.
         .acquire_timeout(settings.acquire_timeout)
+        // No ping round trip before every query: a dead connection fails the query
+        // itself, which answers 503 and is not returned to the pool.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
 }
