@@ -35,6 +35,15 @@ pub enum StartupError {
     HttpClient(#[from] reqwest::Error),
 }
 
+impl StartupError {
+    fn bind(address: &str) -> impl Fn(std::io::Error) -> Self + '_ {
+        move |source| Self::Bind {
+            address: address.to_owned(),
+            source,
+        }
+    }
+}
+
 /// A bound, not yet running, server.
 pub struct Application {
     port: u16,
@@ -52,19 +61,14 @@ impl Application {
             database::MIGRATOR.run(&pool).await?;
             tracing::info!("database migrations are up to date");
         }
-        let address = (settings.http.host, settings.http.port);
-        let listener = TcpListener::bind(address).map_err(|source| StartupError::Bind {
-            address: format!("{}:{}", address.0, address.1),
-            source,
-        })?;
+        let address = format!("{}:{}", settings.http.host, settings.http.port);
+        let listener = TcpListener::bind((settings.http.host, settings.http.port))
+            .map_err(StartupError::bind(&address))?;
         let port = listener
             .local_addr()
-            .map_err(|source| StartupError::Bind {
-                address: format!("{}:{}", address.0, address.1),
-                source,
-            })?
+            .map_err(StartupError::bind(&address))?
             .port();
-        let server = serve(listener, pool, &settings)?;
+        let server = serve(listener, pool, &settings, &address)?;
         tracing::info!(host = %settings.http.host, port, "listening");
         Ok(Self { port, server })
     }
@@ -79,7 +83,12 @@ impl Application {
     }
 }
 
-fn serve(listener: TcpListener, pool: PgPool, settings: &Settings) -> Result<Server, StartupError> {
+fn serve(
+    listener: TcpListener,
+    pool: PgPool,
+    settings: &Settings,
+    address: &str,
+) -> Result<Server, StartupError> {
     let authenticator = web::Data::new(Authenticator::new(&settings.auth, pool.clone())?);
     let pool = web::Data::new(pool);
     let cors_settings = settings.cors.clone();
@@ -108,10 +117,7 @@ fn serve(listener: TcpListener, pool: PgPool, settings: &Settings) -> Result<Ser
     .client_disconnect_timeout(Duration::from_secs(1))
     .keep_alive(Duration::from_secs(30))
     .listen(listener)
-    .map_err(|source| StartupError::Bind {
-        address: "listener".into(),
-        source,
-    })?
+    .map_err(StartupError::bind(address))?
     .shutdown_timeout(SHUTDOWN_GRACE_SECS);
     if let Some(workers) = settings.http.workers {
         server = server.workers(workers);
