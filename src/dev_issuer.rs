@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
+use crate::auth::audience_from_env;
 use crate::configuration::{ConfigError, Env};
 
 /// RSA modulus size, as Auth0 uses.
@@ -58,15 +59,7 @@ impl DevIssuerSettings {
             "DEV_ISSUER_BIND",
             SocketAddr::from(([127, 0, 0, 1], default_port)),
         )?;
-        let audience = env
-            .optional("AUTH0_AUDIENCE")
-            .or_else(|| env.optional("API_IDENTIFIER"))
-            .ok_or_else(|| {
-                ConfigError::new(
-                    "AUTH0_AUDIENCE",
-                    "is required (the audience tokens are issued for)",
-                )
-            })?;
+        let audience = audience_from_env(env)?;
         Ok(Self {
             bind,
             issuer,

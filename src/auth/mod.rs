@@ -27,7 +27,9 @@ pub use error::AuthError;
 pub use extractor::{AuthenticatedUser, ReadMessages, RequiredScope, Scoped};
 pub use jwks::KeyStore;
 pub use middleware::{require_authentication, PublicRoutes};
-pub use settings::{AuthSettings, JwksSettings, UserMapping, DEFAULT_LEEWAY_SECS};
+pub use settings::{
+    audience_from_env, AuthSettings, JwksSettings, UserMapping, DEFAULT_LEEWAY_SECS,
+};
 pub use users::{User, UserDirectory, Username};
 
 /// Turns request headers into an authenticated user.

@@ -79,15 +79,7 @@ impl AuthSettings {
         let (jwks_uri, insecure_http) =
             parse_jwks_uri(jwks_uri.0, &jwks_uri.1, allow_insecure_http)?;
 
-        let audience = match env.optional("AUTH0_AUDIENCE") {
-            Some(audience) => audience,
-            None => env.optional("API_IDENTIFIER").ok_or_else(|| {
-                ConfigError::new(
-                    "AUTH0_AUDIENCE",
-                    "is required (the API identifier from the Auth0 dashboard; API_IDENTIFIER is accepted too)",
-                )
-            })?,
-        };
+        let audience = audience_from_env(env)?;
 
         let user_mapping = match env.optional("AUTH0_USER_MAPPING").as_deref() {
             None | Some("remote") => UserMapping::Remote,
@@ -121,6 +113,18 @@ impl AuthSettings {
             },
         })
     }
+}
+
+/// `AUTH0_AUDIENCE`, or `API_IDENTIFIER` (the name Auth0's samples use); required.
+pub fn audience_from_env(env: &Env) -> Result<String, ConfigError> {
+    env.optional("AUTH0_AUDIENCE")
+        .or_else(|| env.optional("API_IDENTIFIER"))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "AUTH0_AUDIENCE",
+                "is required (the API identifier from the Auth0 dashboard; API_IDENTIFIER is accepted too)",
+            )
+        })
 }
 
 fn issuer_from_domain(domain: &str) -> Result<String, ConfigError> {
