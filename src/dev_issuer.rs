@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::Server;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::pkcs8::der::zeroize::Zeroizing;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use serde::Deserialize;
@@ -103,9 +104,11 @@ impl SigningKey {
             path: path.clone(),
             reason,
         };
-        let key = match std::fs::read_to_string(&path) {
+        let (key, pem) = match std::fs::read_to_string(&path) {
             Ok(pem) => {
-                rsa::PrivateKey::from_pkcs8_pem(&pem).map_err(|err| failed(err.to_string()))?
+                let key =
+                    rsa::PrivateKey::from_pkcs8_pem(&pem).map_err(|err| failed(err.to_string()))?;
+                (key, Zeroizing::new(pem))
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 tracing::info!(path = %path.display(), "generating the dev issuer's signing key");
@@ -115,13 +118,10 @@ impl SigningKey {
                     .to_pkcs8_pem(LineEnding::LF)
                     .map_err(|err| failed(err.to_string()))?;
                 write_private(&path, pem.as_bytes()).map_err(|err| failed(err.to_string()))?;
-                key
+                (key, pem)
             }
             Err(err) => return Err(failed(err.to_string())),
         };
-        let pem = key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|err| failed(err.to_string()))?;
         let encoding =
             EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|err| failed(err.to_string()))?;
         let b64 = |bytes: &[u8]| {
@@ -161,7 +161,6 @@ struct IssuerState {
 }
 
 pub struct DevIssuer {
-    port: u16,
     issuer: String,
     server: Server,
 }
@@ -204,10 +203,10 @@ impl DevIssuer {
                 .wrap(cors)
                 .app_data(state.clone())
                 .app_data(web::JsonConfig::default().error_handler(|err, _| {
-                    oauth_error(400, "invalid_request", &err.to_string()).into()
+                    oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &err.to_string()).into()
                 }))
                 .app_data(web::FormConfig::default().error_handler(|err, _| {
-                    oauth_error(400, "invalid_request", &err.to_string()).into()
+                    oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &err.to_string()).into()
                 }))
                 .route("/.well-known/jwks.json", web::get().to(jwks))
                 .route(
@@ -220,15 +219,7 @@ impl DevIssuer {
         .listen(listener)
         .map_err(|err| DevIssuerError::Bind(bound, err))?
         .run();
-        Ok(Self {
-            port: bound.port(),
-            issuer,
-            server,
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
+        Ok(Self { issuer, server })
     }
 
     /// The `iss` of the tokens it signs.
@@ -293,17 +284,14 @@ struct TokenRequest {
 }
 
 fn oauth_error(
-    status: u16,
+    status: StatusCode,
     error: &str,
     description: &str,
 ) -> actix_web::error::InternalError<String> {
     let body = json!({ "error": error, "error_description": description }).to_string();
-    let response = HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
-            .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST),
-    )
-    .content_type("application/json")
-    .body(body.clone());
+    let response = HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body.clone());
     actix_web::error::InternalError::from_response(body, response)
 }
 
@@ -319,7 +307,7 @@ async fn token(
     let grant_type = request.grant_type.as_deref().unwrap_or_default();
     if grant_type != "client_credentials" {
         return Err(oauth_error(
-            400,
+            StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             &format!("Unsupported grant type: {grant_type}"),
         ));
@@ -328,17 +316,21 @@ async fn token(
         (request.client_id, request.client_secret, request.audience)
     else {
         return Err(oauth_error(
-            400,
+            StatusCode::BAD_REQUEST,
             "invalid_request",
             "Missing required parameter: client_id, client_secret and audience are required",
         ));
     };
     if client_id != settings.client_id || client_secret != settings.client_secret {
-        return Err(oauth_error(401, "access_denied", "Unauthorized"));
+        return Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "access_denied",
+            "Unauthorized",
+        ));
     }
     if audience != settings.audience {
         return Err(oauth_error(
-            403,
+            StatusCode::FORBIDDEN,
             "access_denied",
             &format!("Service not enabled within domain: {audience}"),
         ));
@@ -368,8 +360,14 @@ async fn token(
     }
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(state.key.kid.clone());
-    let access_token = jsonwebtoken::encode(&header, &claims, &state.key.encoding)
-        .map_err(|err| oauth_error(500, "server_error", &err.to_string()))?;
+    let access_token =
+        jsonwebtoken::encode(&header, &claims, &state.key.encoding).map_err(|err| {
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                &err.to_string(),
+            )
+        })?;
     let mut response = json!({
         "access_token": access_token,
         "token_type": "Bearer",
