@@ -7,16 +7,18 @@
 //!   DATABASE_URL=... cargo bench --bench auth
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use actix_web::http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use criterion::{criterion_group, criterion_main, Criterion};
 use todo_api::auth::{AuthSettings, Authenticator};
 use todo_api::configuration::Env;
+use todo_api::database::Database;
 use todo_api::dev_issuer::{DevIssuer, DevIssuerSettings};
 
 const AUDIENCE: &str = "https://todo-api";
 
-fn authenticator(issuer: &str, pool: &sqlx::PgPool, token_cache: &str) -> Authenticator {
+fn authenticator(issuer: &str, token_cache: &str) -> Authenticator {
     let vars: HashMap<&str, String> = [
         ("AUTH0_ISSUER", issuer.to_owned()),
         ("AUTH0_AUDIENCE", AUDIENCE.to_owned()),
@@ -25,7 +27,7 @@ fn authenticator(issuer: &str, pool: &sqlx::PgPool, token_cache: &str) -> Authen
     .into();
     let env = Env::from_fn(|name| vars.get(name).cloned());
     let settings = AuthSettings::from_env(&env).expect("valid settings");
-    Authenticator::new(&settings, pool.clone()).expect("authenticator")
+    Authenticator::new(&settings).expect("authenticator")
 }
 
 fn bench_auth(c: &mut Criterion) {
@@ -36,7 +38,7 @@ fn bench_auth(c: &mut Criterion) {
         .expect("runtime");
     let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL of a migrated database");
     let key_dir = std::env::temp_dir().join("todo-api-bench-issuer");
-    let (issuer, pool, headers) = runtime.block_on(async {
+    let (issuer, headers) = runtime.block_on(async {
         let issuer = DevIssuer::build(DevIssuerSettings {
             bind: "127.0.0.1:0".parse().expect("address"),
             issuer: None,
@@ -67,29 +69,32 @@ fn bench_auth(c: &mut Criterion) {
             AUTHORIZATION,
             HeaderValue::from_str(&value).expect("header"),
         );
-        let pool = sqlx::PgPool::connect(&database_url)
-            .await
-            .expect("database");
-        (url, pool, headers)
+        (url, headers)
     });
+    let database = Database::new(
+        database_url.parse().expect("DATABASE_URL"),
+        1,
+        Duration::from_secs(3),
+    );
 
-    let cached = authenticator(&issuer, &pool, "10000");
-    let uncached = authenticator(&issuer, &pool, "0");
+    let cached = authenticator(&issuer, "10000");
+    let uncached = authenticator(&issuer, "0");
     // Warm the key set and the user cache.
     runtime
-        .block_on(cached.authenticate(&headers))
+        .block_on(cached.authenticate(&headers, &database))
         .expect("warm-up");
     runtime
-        .block_on(uncached.authenticate(&headers))
+        .block_on(uncached.authenticate(&headers, &database))
         .expect("warm-up");
 
     let mut group = c.benchmark_group("authenticate");
     group.bench_function("warm (token and user cache hits)", |b| {
-        b.to_async(&runtime).iter(|| cached.authenticate(&headers));
+        b.to_async(&runtime)
+            .iter(|| cached.authenticate(&headers, &database));
     });
     group.bench_function("RSA verify each time (user cache hit)", |b| {
         b.to_async(&runtime)
-            .iter(|| uncached.authenticate(&headers));
+            .iter(|| uncached.authenticate(&headers, &database));
     });
     group.finish();
 }

@@ -35,21 +35,13 @@ pub enum ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            // Connection-level failures: the database is down or unreachable, not the query wrong.
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_) => {
-                tracing::warn!(%error, "database unavailable");
-                Self::DatabaseUnavailable
-            }
-            error => {
-                tracing::error!(%error, "database query failed");
-                Self::Internal
-            }
+        // The database is down or unreachable, not the query wrong.
+        if crate::database::is_connection_failure(&error) {
+            tracing::warn!(%error, "database unavailable");
+            Self::DatabaseUnavailable
+        } else {
+            tracing::error!(%error, "database query failed");
+            Self::Internal
         }
     }
 }

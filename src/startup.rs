@@ -8,12 +8,14 @@ use actix_web::dev::Server;
 use actix_web::http::{header, Method};
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
-use sqlx::PgPool;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::Connection;
 
 use crate::auth::{require_authentication, Authenticator, PublicRoutes};
 use crate::configuration::{CorsSettings, Settings};
+use crate::database::{self, Database};
 use crate::error::{json_error_bodies, ApiError};
-use crate::{database, routes, telemetry};
+use crate::{routes, telemetry};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
@@ -54,13 +56,20 @@ impl Application {
     /// Connects to the database (retrying for a while), applies migrations unless
     /// disabled, binds the listener (port 0 picks a free one) and prepares the server.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let pool = database::connect(&settings.database)
-            .await
+        let connect_options: PgConnectOptions = settings
+            .database
+            .url
+            .parse()
             .map_err(StartupError::Database)?;
+        let mut connection =
+            database::wait_until_reachable(&connect_options, settings.database.connect_timeout)
+                .await
+                .map_err(StartupError::Database)?;
         if settings.database.migrate {
-            database::MIGRATOR.run(&pool).await?;
+            database::MIGRATOR.run(&mut connection).await?;
             tracing::info!("database migrations are up to date");
         }
+        connection.close().await.map_err(StartupError::Database)?;
         let address = format!("{}:{}", settings.http.host, settings.http.port);
         let listener = TcpListener::bind((settings.http.host, settings.http.port))
             .map_err(StartupError::bind(&address))?;
@@ -68,7 +77,7 @@ impl Application {
             .local_addr()
             .map_err(StartupError::bind(&address))?
             .port();
-        let server = serve(listener, pool, &settings, &address)?;
+        let server = serve(listener, connect_options, &settings, &address)?;
         tracing::info!(host = %settings.http.host, port, "listening");
         Ok(Self { port, server })
     }
@@ -85,17 +94,21 @@ impl Application {
 
 fn serve(
     listener: TcpListener,
-    pool: PgPool,
+    connect_options: PgConnectOptions,
     settings: &Settings,
     address: &str,
 ) -> Result<Server, StartupError> {
-    let authenticator = web::Data::new(Authenticator::new(&settings.auth, pool.clone())?);
-    let pool = web::Data::new(pool);
+    let authenticator = web::Data::new(Authenticator::new(&settings.auth)?);
+    let database = web::Data::new(Database::new(
+        connect_options,
+        settings.database.max_connections as usize,
+        settings.database.acquire_timeout,
+    ));
     let cors_settings = settings.cors.clone();
     let mut server = HttpServer::new(move || {
         let mut public = PublicRoutes::default();
         let app = App::new()
-            .app_data(pool.clone())
+            .app_data(database.clone())
             .app_data(authenticator.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("Invalid query string: {err}")).into()

@@ -9,6 +9,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{Error, HttpMessage, Route};
 
 use super::Authenticator;
+use crate::database::Database;
 
 /// The routes that need no token. Built while registering routes, then handed to the
 /// middleware as app data.
@@ -46,8 +47,11 @@ pub async fn require_authentication(
             .await
             .map(ServiceResponse::map_into_left_body);
     }
-    let Some(authenticator) = req.app_data::<web::Data<Authenticator>>().cloned() else {
-        // Without an authenticator nothing can be proven: fail closed.
+    let (Some(authenticator), Some(database)) = (
+        req.app_data::<web::Data<Authenticator>>().cloned(),
+        req.app_data::<web::Data<Database>>().cloned(),
+    ) else {
+        // Without an authenticator and its users nothing can be proven: fail closed.
         return Ok(private(
             req.error_response(actix_web::error::ErrorInternalServerError(
                 "authentication is not configured",
@@ -55,7 +59,7 @@ pub async fn require_authentication(
         )
         .map_into_right_body());
     };
-    match authenticator.authenticate(req.headers()).await {
+    match authenticator.authenticate(req.headers(), &database).await {
         Ok(principal) => {
             tracing::Span::current().record("user_id", principal.user.id);
             req.extensions_mut().insert(principal);
@@ -92,18 +96,23 @@ mod tests {
             _ => None,
         });
         let settings = AuthSettings::from_env(&env).unwrap();
+        let authenticator = web::Data::new(Authenticator::new(&settings).unwrap());
         // Never reached: every request below is decided before the user lookup.
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .connect_lazy("postgres://127.0.0.1:9/unused")
-            .unwrap();
-        let authenticator = web::Data::new(Authenticator::new(&settings, pool).unwrap());
+        let database = web::Data::new(Database::new(
+            "postgres://127.0.0.1:9/unused".parse().unwrap(),
+            1,
+            std::time::Duration::from_secs(1),
+        ));
 
         let mut public = PublicRoutes::default();
-        let app = App::new().app_data(authenticator).configure(|cfg| {
-            public.route(cfg, "/open/{name}", web::get().to(HttpResponse::Ok));
-            // A handler that takes no extractor: only the middleware can protect it.
-            cfg.route("/unmarked", web::get().to(HttpResponse::Ok));
-        });
+        let app = App::new()
+            .app_data(authenticator)
+            .app_data(database)
+            .configure(|cfg| {
+                public.route(cfg, "/open/{name}", web::get().to(HttpResponse::Ok));
+                // A handler that takes no extractor: only the middleware can protect it.
+                cfg.route("/unmarked", web::get().to(HttpResponse::Ok));
+            });
         let app = test::init_service(
             app.app_data(web::Data::new(public))
                 .wrap(from_fn(require_authentication)),

@@ -20,7 +20,8 @@ mod settings;
 mod users;
 
 use actix_web::http::header::HeaderMap;
-use sqlx::PgPool;
+
+use crate::database::Database;
 
 pub use claims::{Claims, TokenValidator};
 pub use error::AuthError;
@@ -39,7 +40,7 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(settings: &AuthSettings, pool: PgPool) -> Result<Self, reqwest::Error> {
+    pub fn new(settings: &AuthSettings) -> Result<Self, reqwest::Error> {
         if settings.jwks.insecure_http {
             tracing::warn!(
                 jwks_uri = %settings.jwks_uri,
@@ -49,14 +50,19 @@ impl Authenticator {
         let keys = KeyStore::new(settings.jwks_uri.clone(), settings.jwks.clone())?;
         Ok(Self {
             tokens: TokenValidator::new(settings, keys),
-            users: UserDirectory::new(pool, settings.user_mapping, settings.user_cache_ttl),
+            users: UserDirectory::new(settings.user_mapping, settings.user_cache_ttl),
         })
     }
 
-    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<AuthenticatedUser, AuthError> {
+    /// `database` serves the user lookup when the user is not cached.
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        database: &Database,
+    ) -> Result<AuthenticatedUser, AuthError> {
         let credentials = bearer::extract(headers)?;
         let claims = self.tokens.validate(credentials.token()).await?;
-        let user = self.users.resolve(&claims.sub).await?;
+        let user = self.users.resolve(&claims.sub, database).await?;
         Ok(AuthenticatedUser { user, claims })
     }
 }

@@ -6,10 +6,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 use super::settings::UserMapping;
 use super::AuthError;
+use crate::database::Database;
 
 /// Django's `username` column width.
 const MAX_USERNAME_CHARS: usize = 150;
@@ -52,29 +53,24 @@ impl Username {
 
 /// Finds or creates the user a token subject maps to, with a short-lived cache.
 pub struct UserDirectory {
-    pool: PgPool,
     mapping: UserMapping,
     cache: Option<Cache<String, Arc<User>>>,
 }
 
 impl UserDirectory {
-    pub fn new(pool: PgPool, mapping: UserMapping, cache_ttl: Duration) -> Self {
+    pub fn new(mapping: UserMapping, cache_ttl: Duration) -> Self {
         let cache = (!cache_ttl.is_zero()).then(|| {
             Cache::builder()
                 .max_capacity(USER_CACHE_CAPACITY)
                 .time_to_live(cache_ttl)
                 .build()
         });
-        Self {
-            pool,
-            mapping,
-            cache,
-        }
+        Self { mapping, cache }
     }
 
     /// The user for `sub`; refuses inactive users. A deactivated user is refused at
     /// the latest one cache TTL after the change.
-    pub async fn resolve(&self, sub: &str) -> Result<Arc<User>, AuthError> {
+    pub async fn resolve(&self, sub: &str, database: &Database) -> Result<Arc<User>, AuthError> {
         let key = match self.mapping {
             UserMapping::Remote => sub,
             UserMapping::Shared => "",
@@ -82,10 +78,10 @@ impl UserDirectory {
         let user = match &self.cache {
             // Concurrent misses for one key share a single load.
             Some(cache) => cache
-                .try_get_with_by_ref(key, self.load(sub))
+                .try_get_with_by_ref(key, self.load(sub, database))
                 .await
                 .map_err(|err| (*err).clone())?,
-            None => self.load(sub).await?,
+            None => self.load(sub, database).await?,
         };
         if !user.is_active {
             return Err(AuthError::InactiveUser);
@@ -93,87 +89,109 @@ impl UserDirectory {
         Ok(user)
     }
 
-    async fn load(&self, sub: &str) -> Result<Arc<User>, AuthError> {
-        let user = match self.mapping {
-            UserMapping::Remote => self.find_or_create(sub).await?,
-            UserMapping::Shared => self.shared_user().await?,
+    async fn load(&self, sub: &str, database: &Database) -> Result<Arc<User>, AuthError> {
+        // Checked before any query: a subject that cannot be a username is refused outright.
+        let username = match self.mapping {
+            UserMapping::Remote => Some(Username::from_subject(sub)?),
+            UserMapping::Shared => None,
         };
-        let user = self.touch_last_login(user).await?;
-        Ok(Arc::new(user))
-    }
-
-    async fn find_or_create(&self, sub: &str) -> Result<User, AuthError> {
-        if let Some(user) = self.find_by_sub(sub).await? {
-            return Ok(user);
-        }
-        let username = Username::from_subject(sub)?;
-        // DO NOTHING covers both a concurrent first login for this sub and a username
-        // already taken by another sub; the lookup below tells them apart.
-        let created = sqlx::query_as!(
-            User,
-            r#"INSERT INTO users (username, sub, last_login) VALUES ($1, $2, now())
-               ON CONFLICT DO NOTHING
-               RETURNING id, username, sub, is_active, date_joined, last_login"#,
-            username.as_str(),
-            sub,
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(directory_unavailable)?;
-        if let Some(user) = created {
-            tracing::info!(user_id = user.id, username = %user.username, "created user on first login");
-            return Ok(user);
-        }
-        match self.find_by_sub(sub).await? {
-            Some(user) => Ok(user),
-            None => Err(AuthError::UserRefused(
+        // One connection for the whole load: lookups, insert and `last_login` write.
+        let user = database
+            .run(async |connection| {
+                let user = match &username {
+                    Some(username) => find_or_create(connection, sub, username).await?,
+                    None => find_shared_user(connection).await?,
+                };
+                match user {
+                    Some(user) => touch_last_login(connection, user).await.map(Some),
+                    None => Ok(None),
+                }
+            })
+            .await
+            .map_err(directory_unavailable)?;
+        match (user, username) {
+            (Some(user), _) => Ok(Arc::new(user)),
+            (None, Some(_)) => Err(AuthError::UserRefused(
                 "The username derived from this token's subject belongs to another user.",
             )),
+            // The seeded shared row is gone: nobody may use the API.
+            (None, None) => Err(AuthError::InactiveUser),
         }
     }
+}
 
-    async fn find_by_sub(&self, sub: &str) -> Result<Option<User>, AuthError> {
-        sqlx::query_as!(
-            User,
-            "SELECT id, username, sub, is_active, date_joined, last_login FROM users WHERE sub = $1",
-            sub,
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(directory_unavailable)
+/// The user for `sub`, created on first sight; `None` when its username belongs to
+/// another subject (never merged).
+async fn find_or_create(
+    connection: &mut PgConnection,
+    sub: &str,
+    username: &Username,
+) -> Result<Option<User>, sqlx::Error> {
+    if let Some(user) = find_by_sub(connection, sub).await? {
+        return Ok(Some(user));
     }
+    // DO NOTHING covers both a concurrent first login for this sub and a username
+    // already taken by another sub; the lookup below tells them apart.
+    let created = sqlx::query_as!(
+        User,
+        r#"INSERT INTO users (username, sub, last_login) VALUES ($1, $2, now())
+           ON CONFLICT DO NOTHING
+           RETURNING id, username, sub, is_active, date_joined, last_login"#,
+        username.as_str(),
+        sub,
+    )
+    .fetch_optional(&mut *connection)
+    .await?;
+    if let Some(user) = created {
+        tracing::info!(user_id = user.id, username = %user.username, "created user on first login");
+        return Ok(Some(user));
+    }
+    find_by_sub(connection, sub).await
+}
 
-    async fn shared_user(&self) -> Result<User, AuthError> {
-        sqlx::query_as!(
-            User,
-            "SELECT id, username, sub, is_active, date_joined, last_login FROM users WHERE username = $1",
-            SHARED_USERNAME,
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(directory_unavailable)?
-        .ok_or(AuthError::InactiveUser)
-    }
+async fn find_by_sub(
+    connection: &mut PgConnection,
+    sub: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "SELECT id, username, sub, is_active, date_joined, last_login FROM users WHERE sub = $1",
+        sub,
+    )
+    .fetch_optional(connection)
+    .await
+}
 
-    async fn touch_last_login(&self, mut user: User) -> Result<User, AuthError> {
-        let now = Utc::now();
-        if user
-            .last_login
-            .is_some_and(|last| now - last < LAST_LOGIN_RESOLUTION)
-        {
-            return Ok(user);
-        }
-        sqlx::query!(
-            "UPDATE users SET last_login = $2 WHERE id = $1",
-            user.id,
-            now
-        )
-        .execute(&self.pool)
-        .await
-        .map_err(directory_unavailable)?;
-        user.last_login = Some(now);
-        Ok(user)
+async fn find_shared_user(connection: &mut PgConnection) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "SELECT id, username, sub, is_active, date_joined, last_login FROM users WHERE username = $1",
+        SHARED_USERNAME,
+    )
+    .fetch_optional(connection)
+    .await
+}
+
+async fn touch_last_login(
+    connection: &mut PgConnection,
+    mut user: User,
+) -> Result<User, sqlx::Error> {
+    let now = Utc::now();
+    if user
+        .last_login
+        .is_some_and(|last| now - last < LAST_LOGIN_RESOLUTION)
+    {
+        return Ok(user);
     }
+    sqlx::query!(
+        "UPDATE users SET last_login = $2 WHERE id = $1",
+        user.id,
+        now
+    )
+    .execute(connection)
+    .await?;
+    user.last_login = Some(now);
+    Ok(user)
 }
 
 /// Logs the database error (it may name tables, never tokens) and hides it from the client.

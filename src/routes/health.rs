@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
-use sqlx::PgPool;
+
+use crate::database::Database;
 
 /// How long readiness waits for the database before declaring it unreachable.
 const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -20,8 +21,8 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "service",
     responses((status = 200, body = crate::openapi::Status),
               (status = 503, description = "Database unreachable", body = crate::openapi::Status)))]
-pub async fn readyz(pool: web::Data<PgPool>) -> HttpResponse {
-    let check = sqlx::query("SELECT 1").execute(pool.get_ref());
+pub async fn readyz(database: web::Data<Database>) -> HttpResponse {
+    let check = database.run(async |connection| sqlx::query("SELECT 1").execute(connection).await);
     match tokio::time::timeout(DATABASE_CHECK_TIMEOUT, check).await {
         Ok(Ok(_)) => HttpResponse::Ok().json(json!({ "status": "ok" })),
         outcome => {

@@ -5,9 +5,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use crate::auth::AuthenticatedUser;
+use crate::database::Database;
 use crate::domain::task::{Completeness, NewTask, Task, TaskChanges};
 use crate::error::ApiError;
 use crate::extract::{field_error, JsonObject};
@@ -91,21 +91,25 @@ fn task_id(raw: &str) -> Result<i64, ApiError> {
 pub async fn list(
     principal: AuthenticatedUser,
     params: web::Query<ListParams>,
-    pool: web::Data<PgPool>,
+    database: web::Data<Database>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, offset) = params.window()?;
     // One row past the window tells whether a next page exists.
-    let mut tasks = sqlx::query_as!(
-        Task,
-        r#"SELECT id, title, content, created_on, due_date FROM tasks
-           WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"#,
-        principal.user.id,
-        limit + 1,
-        offset,
-    )
-    .fetch_all(pool.get_ref())
-    .await?;
+    let mut tasks = database
+        .run(async |connection| {
+            sqlx::query_as!(
+                Task,
+                r#"SELECT id, title, content, created_on, due_date FROM tasks
+                       WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"#,
+                principal.user.id,
+                limit + 1,
+                offset,
+            )
+            .fetch_all(connection)
+            .await
+        })
+        .await?;
     let mut response = HttpResponse::Ok();
     if tasks.len() as i64 > limit {
         tasks.truncate(limit as usize);
@@ -138,24 +142,28 @@ pub async fn list(
 pub async fn create(
     principal: AuthenticatedUser,
     body: JsonObject,
-    pool: web::Data<PgPool>,
+    database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     let task =
         NewTask::from_json(&body.0, Utc::now().date_naive()).map_err(ApiError::Validation)?;
-    let task = sqlx::query_as!(
-        Task,
-        r#"INSERT INTO tasks (owner_id, title, content, created_on, due_date, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           RETURNING id, title, content, created_on, due_date"#,
-        principal.user.id,
-        task.title.as_str(),
-        task.content.as_str(),
-        task.created_on,
-        task.due_date,
-        principal.claims.sub,
-    )
-    .fetch_one(pool.get_ref())
-    .await?;
+    let task = database
+        .run(async |connection| {
+            sqlx::query_as!(
+                Task,
+                r#"INSERT INTO tasks (owner_id, title, content, created_on, due_date, created_by)
+                       VALUES ($1, $2, $3, $4, $5, $6)
+                       RETURNING id, title, content, created_on, due_date"#,
+                principal.user.id,
+                task.title.as_str(),
+                task.content.as_str(),
+                task.created_on,
+                task.due_date,
+                principal.claims.sub,
+            )
+            .fetch_one(connection)
+            .await
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/task/{}/", task.id)))
         .json(task))
@@ -175,19 +183,23 @@ pub async fn create(
 pub async fn retrieve(
     principal: AuthenticatedUser,
     id: web::Path<String>,
-    pool: web::Data<PgPool>,
+    database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     let id = task_id(&id)?;
-    let task = sqlx::query_as!(
-        Task,
-        r#"SELECT id, title, content, created_on, due_date FROM tasks
-           WHERE id = $1 AND owner_id = $2"#,
-        id,
-        principal.user.id,
-    )
-    .fetch_optional(pool.get_ref())
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    let task = database
+        .run(async |connection| {
+            sqlx::query_as!(
+                Task,
+                r#"SELECT id, title, content, created_on, due_date FROM tasks
+                       WHERE id = $1 AND owner_id = $2"#,
+                id,
+                principal.user.id,
+            )
+            .fetch_optional(connection)
+            .await
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok().json(task))
 }
 
@@ -208,9 +220,9 @@ pub async fn update(
     principal: AuthenticatedUser,
     id: web::Path<String>,
     body: JsonObject,
-    pool: web::Data<PgPool>,
+    database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
-    apply_update(principal, &id, body, Completeness::Full, pool).await
+    apply_update(principal, &id, body, Completeness::Full, database).await
 }
 
 /// Change only the fields sent.
@@ -230,9 +242,9 @@ pub async fn partial_update(
     principal: AuthenticatedUser,
     id: web::Path<String>,
     body: JsonObject,
-    pool: web::Data<PgPool>,
+    database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
-    apply_update(principal, &id, body, Completeness::Partial, pool).await
+    apply_update(principal, &id, body, Completeness::Partial, database).await
 }
 
 async fn apply_update(
@@ -240,30 +252,34 @@ async fn apply_update(
     id: &str,
     body: JsonObject,
     completeness: Completeness,
-    pool: web::Data<PgPool>,
+    database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     // An id that names no task is 404 before the body is judged, as in DRF.
     let id = task_id(id)?;
     let changes = TaskChanges::from_json(&body.0, completeness).map_err(ApiError::Validation)?;
-    let task = sqlx::query_as!(
-        Task,
-        r#"UPDATE tasks SET
-               title = COALESCE($3, title),
-               content = COALESCE($4, content),
-               created_on = COALESCE($5, created_on),
-               due_date = COALESCE($6, due_date)
-           WHERE id = $1 AND owner_id = $2
-           RETURNING id, title, content, created_on, due_date"#,
-        id,
-        principal.user.id,
-        changes.title.as_ref().map(|title| title.as_str()),
-        changes.content.as_ref().map(|content| content.as_str()),
-        changes.created_on,
-        changes.due_date,
-    )
-    .fetch_optional(pool.get_ref())
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    let task = database
+        .run(async |connection| {
+            sqlx::query_as!(
+                Task,
+                r#"UPDATE tasks SET
+                           title = COALESCE($3, title),
+                           content = COALESCE($4, content),
+                           created_on = COALESCE($5, created_on),
+                           due_date = COALESCE($6, due_date)
+                       WHERE id = $1 AND owner_id = $2
+                       RETURNING id, title, content, created_on, due_date"#,
+                id,
+                principal.user.id,
+                changes.title.as_ref().map(|title| title.as_str()),
+                changes.content.as_ref().map(|content| content.as_str()),
+                changes.created_on,
+                changes.due_date,
+            )
+            .fetch_optional(connection)
+            .await
+        })
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok().json(task))
 }
 
@@ -281,16 +297,20 @@ async fn apply_update(
 pub async fn destroy(
     principal: AuthenticatedUser,
     id: web::Path<String>,
-    pool: web::Data<PgPool>,
+    database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     let id = task_id(&id)?;
-    let deleted = sqlx::query!(
-        "DELETE FROM tasks WHERE id = $1 AND owner_id = $2",
-        id,
-        principal.user.id,
-    )
-    .execute(pool.get_ref())
-    .await?;
+    let deleted = database
+        .run(async |connection| {
+            sqlx::query!(
+                "DELETE FROM tasks WHERE id = $1 AND owner_id = $2",
+                id,
+                principal.user.id,
+            )
+            .execute(connection)
+            .await
+        })
+        .await?;
     if deleted.rows_affected() == 0 {
         return Err(ApiError::NotFound);
     }
