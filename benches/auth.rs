@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix_web::http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use criterion::{criterion_group, criterion_main, Criterion};
 use todo_api::auth::{AuthSettings, Authenticator};
-use todo_api::configuration::Env;
+use todo_api::configuration::{DatabaseSettings, Env};
 use todo_api::database::Database;
 use todo_api::dev_issuer::{DevIssuer, DevIssuerSettings};
 
@@ -71,11 +71,15 @@ fn bench_auth(c: &mut Criterion) {
         );
         (url, headers)
     });
-    let database = Database::new(
-        database_url.parse().expect("DATABASE_URL"),
-        1,
-        Duration::from_secs(3),
-    );
+    let database = Database::new(&DatabaseSettings {
+        url: database_url,
+        max_connections: 1,
+        migrate: false,
+        acquire_timeout: Duration::from_secs(3),
+        connect_timeout: Duration::from_secs(3),
+        idle_check_after: Duration::from_secs(30),
+    })
+    .expect("DATABASE_URL");
 
     let cached = authenticator(&issuer, "10000");
     let uncached = authenticator(&issuer, "0");

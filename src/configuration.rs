@@ -42,6 +42,8 @@ pub struct DatabaseSettings {
     pub acquire_timeout: Duration,
     /// How long start-up keeps retrying an unreachable database before giving up.
     pub connect_timeout: Duration,
+    /// A pooled connection idle this long is pinged before it serves a request.
+    pub idle_check_after: Duration,
 }
 
 // The URL may carry a password: keep it out of `{:?}` output and logs.
@@ -53,6 +55,7 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("migrate", &self.migrate)
             .field("acquire_timeout", &self.acquire_timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("idle_check_after", &self.idle_check_after)
             .finish()
     }
 }
@@ -192,6 +195,7 @@ impl Settings {
             migrate: env.flag("DATABASE_MIGRATE", true)?,
             acquire_timeout: env.seconds("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
             connect_timeout: env.seconds("DATABASE_CONNECT_TIMEOUT_SECS", 30)?,
+            idle_check_after: env.seconds("DATABASE_IDLE_CHECK_SECS", 30)?,
         };
         let cors = CorsSettings {
             allowed_origins: parse_origins(env)?,

@@ -7,12 +7,10 @@ use deadpool::managed::{self, Metrics, Object, PoolError, RecycleResult};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 
+use crate::configuration::DatabaseSettings;
+
 /// The SQL migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
-
-/// A pooled connection idle for longer than this is pinged before use, so one the
-/// server or a firewall dropped meanwhile is replaced instead of failing a request.
-const IDLE_PING_AFTER: Duration = Duration::from_secs(30);
 
 /// Opens single connections until one succeeds or `patience` runs out, logging each
 /// failure with its reason, so the service can start alongside its database (as in
@@ -41,17 +39,25 @@ pub async fn wait_until_reachable(
     }
 }
 
-/// Whether `error` says the connection (or the server) failed, rather than the query.
+/// What the request pool's sessions are called in `pg_stat_activity`.
+pub const APPLICATION_NAME: &str = "todo-api";
+
+/// Whether `error` says the connection (or the server) failed, rather than the query:
+/// I/O and protocol failures, and the server ending the session (SQLSTATE classes 08,
+/// connection exception, and 57P, e.g. `pg_terminate_backend` or a shutdown).
 pub fn is_connection_failure(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
+    match error {
         sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::Protocol(_)
-    )
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(error) => error
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 /// The pool of connections that serves requests.
@@ -66,22 +72,31 @@ pub struct Database {
 }
 
 impl Database {
-    /// A pool of at most `size` connections, opened on first use. A request waits at
-    /// most `acquire_timeout` for one.
-    pub fn new(options: PgConnectOptions, size: usize, acquire_timeout: Duration) -> Self {
+    /// A pool of at most `max_connections`, opened on first use. A request waits at
+    /// most `acquire_timeout` for one. Nothing is connected yet.
+    pub fn new(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
+        let options: PgConnectOptions = settings.url.parse()?;
         // Every query here is a short indexed lookup whose best plan does not depend on
         // its parameters. Left to choose, Postgres re-plans the task list (its LIMIT and
         // OFFSET parameters make the generic plan look dearer) on every execution.
-        let options = options.options([("plan_cache_mode", "force_generic_plan")]);
-        let pool = managed::Pool::builder(Connector(options))
-            .max_size(size)
+        let options = options
+            .options([("plan_cache_mode", "force_generic_plan")])
+            // Names the service's sessions in `pg_stat_activity`.
+            .application_name(APPLICATION_NAME);
+        let connector = Connector {
+            options,
+            idle_check_after: settings.idle_check_after,
+        };
+        let acquire_timeout = Some(settings.acquire_timeout);
+        let pool = managed::Pool::builder(connector)
+            .max_size(settings.max_connections as usize)
             .runtime(deadpool::Runtime::Tokio1)
-            .wait_timeout(Some(acquire_timeout))
-            .create_timeout(Some(acquire_timeout))
-            .recycle_timeout(Some(acquire_timeout))
+            .wait_timeout(acquire_timeout)
+            .create_timeout(acquire_timeout)
+            .recycle_timeout(acquire_timeout)
             .build()
             .expect("a runtime is configured, so building the pool cannot fail");
-        Self { pool }
+        Ok(Self { pool })
     }
 
     /// Runs `query` on a pooled connection. A connection that failed is closed rather
@@ -109,14 +124,19 @@ impl Database {
 }
 
 /// Opens connections for [`Database`] and checks them on their way out of the pool.
-struct Connector(PgConnectOptions);
+struct Connector {
+    options: PgConnectOptions,
+    /// A connection idle this long is pinged first, so one the server or a firewall
+    /// dropped meanwhile is replaced instead of failing a request.
+    idle_check_after: Duration,
+}
 
 impl managed::Manager for Connector {
     type Type = PgConnection;
     type Error = sqlx::Error;
 
     async fn create(&self) -> Result<PgConnection, sqlx::Error> {
-        self.0.connect().await
+        self.options.connect().await
     }
 
     /// Free while the pool is busy; a ping only after a long idle spell. A query
@@ -127,7 +147,7 @@ impl managed::Manager for Connector {
         connection: &mut PgConnection,
         metrics: &Metrics,
     ) -> RecycleResult<sqlx::Error> {
-        if metrics.last_used() > IDLE_PING_AFTER {
+        if metrics.last_used() >= self.idle_check_after {
             connection.ping().await?;
         }
         Ok(())

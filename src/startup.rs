@@ -77,7 +77,7 @@ impl Application {
             .local_addr()
             .map_err(StartupError::bind(&address))?
             .port();
-        let server = serve(listener, connect_options, &settings, &address)?;
+        let server = serve(listener, &settings, &address)?;
         tracing::info!(host = %settings.http.host, port, "listening");
         Ok(Self { port, server })
     }
@@ -94,16 +94,12 @@ impl Application {
 
 fn serve(
     listener: TcpListener,
-    connect_options: PgConnectOptions,
     settings: &Settings,
     address: &str,
 ) -> Result<Server, StartupError> {
     let authenticator = web::Data::new(Authenticator::new(&settings.auth)?);
-    let database = web::Data::new(Database::new(
-        connect_options,
-        settings.database.max_connections as usize,
-        settings.database.acquire_timeout,
-    ));
+    let database =
+        web::Data::new(Database::new(&settings.database).map_err(StartupError::Database)?);
     let cors_settings = settings.cors.clone();
     let mut server = HttpServer::new(move || {
         let mut public = PublicRoutes::default();

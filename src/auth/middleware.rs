@@ -85,24 +85,20 @@ mod tests {
     use actix_web::{test, App, HttpResponse};
 
     use super::*;
-    use crate::auth::AuthSettings;
-    use crate::configuration::Env;
+    use crate::configuration::{Env, Settings};
 
     #[actix_web::test]
     async fn a_route_registered_without_marking_is_protected() {
         let env = Env::from_fn(|name| match name {
             "AUTH0_ISSUER" => Some("http://127.0.0.1:9/".into()),
             "AUTH0_AUDIENCE" => Some("https://api".into()),
+            // Never reached: every request below is decided before the user lookup.
+            "DATABASE_URL" => Some("postgres://127.0.0.1:9/unused".into()),
             _ => None,
         });
-        let settings = AuthSettings::from_env(&env).unwrap();
-        let authenticator = web::Data::new(Authenticator::new(&settings).unwrap());
-        // Never reached: every request below is decided before the user lookup.
-        let database = web::Data::new(Database::new(
-            "postgres://127.0.0.1:9/unused".parse().unwrap(),
-            1,
-            std::time::Duration::from_secs(1),
-        ));
+        let settings = Settings::from_env(&env).unwrap();
+        let authenticator = web::Data::new(Authenticator::new(&settings.auth).unwrap());
+        let database = web::Data::new(Database::new(&settings.database).unwrap());
 
         let mut public = PublicRoutes::default();
         let app = App::new()

@@ -143,3 +143,54 @@ async fn two_hundred_concurrent_clients_get_no_server_errors() {
         assert_eq!(response.status(), 200);
     }
 }
+
+/// Ends the API's pooled sessions from the server side, as a restart or an idle timeout
+/// on the way would; returns how many there were.
+async fn terminate_api_sessions(app: &TestApp) -> usize {
+    let terminated: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = $1",
+    )
+    .bind(todo_api::database::APPLICATION_NAME)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert!(terminated.iter().all(|&ok| ok));
+    terminated.len()
+}
+
+/// A pooled connection the server dropped while it sat idle is checked and replaced
+/// before it serves anyone: no request fails.
+#[tokio::test]
+async fn a_connection_dropped_while_idle_is_replaced_before_serving_a_request() {
+    let app = spawn_app_with(&[
+        ("DATABASE_MAX_CONNECTIONS", "1"),
+        ("DATABASE_IDLE_CHECK_SECS", "1"),
+    ])
+    .await;
+    let token = app.issuer.token("auth0|idle");
+    let list = || app.get_as("/api/task/", &token).send();
+    assert_eq!(list().await.unwrap().status(), 200);
+
+    assert_eq!(terminate_api_sessions(&app).await, 1);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let response = list().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
+/// A connection the server ended while the pool still trusts it (not idle long enough
+/// to be checked) costs one 503, never a 500, and is replaced for the next request.
+#[tokio::test]
+async fn a_connection_ended_by_the_server_costs_one_503_then_is_replaced() {
+    let app = spawn_app_with(&[("DATABASE_MAX_CONNECTIONS", "1")]).await;
+    let token = app.issuer.token("auth0|terminated");
+    let list = || app.get_as("/api/task/", &token).send();
+    assert_eq!(list().await.unwrap().status(), 200);
+
+    assert_eq!(terminate_api_sessions(&app).await, 1);
+
+    let (status, body) = status_and_json(list().await.unwrap()).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(list().await.unwrap().status(), 200);
+}
