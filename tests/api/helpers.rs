@@ -356,6 +356,14 @@ impl TestApp {
         self.request(reqwest::Method::GET, path, token)
     }
 
+    /// `GET /api/private` with a fresh, valid token of the test issuer's default key.
+    pub async fn get_private(&self) -> reqwest::Response {
+        self.get_as("/api/private", &self.issuer.token("auth0|a"))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn user_count(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM users")
             .fetch_one(&self.db)

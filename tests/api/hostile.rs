@@ -63,11 +63,7 @@ async fn a_jwks_with_a_thousand_keys_still_verifies() {
         .collect();
     keys.push(KEY_A.jwk.clone());
     app.issuer.publish_document(json!({ "keys": keys }));
-    let response = app
-        .get_as("/api/private", &app.issuer.token("auth0|a"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_private().await;
     assert_eq!(response.status(), 200);
 }
 
@@ -79,11 +75,7 @@ async fn a_jwks_key_with_a_16384_bit_modulus_is_refused_not_fatal() {
     let mut giant = KEY_A.jwk.clone();
     giant["n"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(modulus));
     app.issuer.publish_document(json!({ "keys": [giant] }));
-    let response = app
-        .get_as("/api/private", &app.issuer.token("auth0|a"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_private().await;
     assert_eq!(response.status(), 401);
     assert_still_serving(&app).await;
 }
@@ -97,11 +89,7 @@ async fn a_malformed_jwks_is_503_not_500() {
     ] {
         let app = spawn_app().await;
         app.issuer.publish_document(document.clone());
-        let response = app
-            .get_as("/api/private", &app.issuer.token("auth0|a"))
-            .send()
-            .await
-            .unwrap();
+        let response = app.get_private().await;
         assert_eq!(response.status(), 503, "{document}");
     }
 }
