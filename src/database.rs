@@ -4,8 +4,10 @@
 use std::time::{Duration, Instant};
 
 use deadpool::managed::{self, Metrics, Object, PoolError, RecycleResult};
+use futures_util::future::BoxFuture;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
+use tokio::sync::oneshot;
 
 use crate::configuration::DatabaseSettings;
 
@@ -60,20 +62,30 @@ pub fn is_connection_failure(error: &sqlx::Error) -> bool {
     }
 }
 
-/// The pool of connections that serves requests.
+/// The pool of connections that serves requests, driven by a thread of its own.
 ///
 /// sqlx's own pool pings every connection as it goes back to the pool: a second round
 /// trip for every query, holding the connection meanwhile. This pool (deadpool, holding
 /// plain sqlx connections) hands a connection back as it is and checks it only after
 /// an idle spell, so a request costs one round trip. Queries stay sqlx's
 /// compile-time-checked macros, run on `&mut PgConnection`.
+///
+/// Queries run on the `database` thread's runtime, not on the HTTP worker that asked:
+/// a busy worker polls its sockets only between the many requests it is serving, so a
+/// reply sat unread and its connection stayed out of the pool meanwhile. The database
+/// thread does nothing else, so a connection goes back as soon as its reply arrives.
 pub struct Database {
     pool: managed::Pool<Connector>,
+    /// The database thread's runtime, where every query runs.
+    driver: tokio::runtime::Handle,
+    /// Dropping it ends the database thread, closing its connections.
+    _stop: oneshot::Sender<()>,
 }
 
 impl Database {
-    /// A pool of at most `max_connections`, opened on first use. A request waits at
-    /// most `acquire_timeout` for one. Nothing is connected yet.
+    /// A pool of at most `max_connections`, opened on first use, and the thread that
+    /// runs its queries. A request waits at most `acquire_timeout` for a connection.
+    /// Nothing is connected yet.
     pub fn new(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
         let options: PgConnectOptions = settings.url.parse()?;
         // Every query here is a short indexed lookup whose best plan does not depend on
@@ -96,30 +108,58 @@ impl Database {
             .recycle_timeout(acquire_timeout)
             .build()
             .expect("a runtime is configured, so building the pool cannot fail");
-        Ok(Self { pool })
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let driver = runtime.handle().clone();
+        let (stop, stopped) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("database".into())
+            .spawn(move || runtime.block_on(stopped))?;
+        Ok(Self {
+            pool,
+            driver,
+            _stop: stop,
+        })
     }
 
-    /// Runs `query` on a pooled connection. A connection that failed is closed rather
-    /// than handed to the next request.
-    pub async fn run<T>(
-        &self,
-        query: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
-    ) -> Result<T, sqlx::Error> {
-        let mut connection = self.pool.get().await.map_err(|error| match error {
-            PoolError::Backend(error) => error,
-            PoolError::Closed => sqlx::Error::PoolClosed,
-            // The last two cannot happen (the pool has a runtime and no hooks); like a
-            // timeout, they leave the request without a connection.
-            PoolError::Timeout(_)
-            | PoolError::NoRuntimeSpecified
-            | PoolError::PostCreateHook(_) => sqlx::Error::PoolTimedOut,
-        })?;
-        let outcome = query(&mut connection).await;
-        if outcome.as_ref().is_err_and(is_connection_failure) {
-            // Out of the pool; dropping it closes the socket.
-            drop(Object::take(connection));
+    /// Runs `query` on a pooled connection, on the database thread. A connection that
+    /// failed is closed rather than handed to the next request. The query runs to its end
+    /// even if the caller stops waiting (its client went away).
+    pub async fn run<T, Q>(&self, query: Q) -> Result<T, sqlx::Error>
+    where
+        T: Send + 'static,
+        Q: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>
+            + Send
+            + 'static,
+    {
+        let pool = self.pool.clone();
+        let outcome = self
+            .driver
+            .spawn(async move {
+                let mut connection = pool.get().await.map_err(|error| match error {
+                    PoolError::Backend(error) => error,
+                    PoolError::Closed => sqlx::Error::PoolClosed,
+                    // The last two cannot happen (the pool has a runtime and no hooks);
+                    // like a timeout, they leave the request without a connection.
+                    PoolError::Timeout(_)
+                    | PoolError::NoRuntimeSpecified
+                    | PoolError::PostCreateHook(_) => sqlx::Error::PoolTimedOut,
+                })?;
+                let outcome = query(&mut connection).await;
+                if outcome.as_ref().is_err_and(is_connection_failure) {
+                    // Out of the pool; dropping it closes the socket.
+                    drop(Object::take(connection));
+                }
+                outcome
+            })
+            .await;
+        match outcome {
+            Ok(outcome) => outcome,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // The database thread has stopped: the service is shutting down.
+            Err(_) => Err(sqlx::Error::PoolClosed),
         }
-        outcome
     }
 }
 

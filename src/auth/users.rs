@@ -96,26 +96,29 @@ impl UserDirectory {
             UserMapping::Shared => None,
         };
         // One connection for the whole load: lookups, insert and `last_login` write.
+        let sub = sub.to_owned();
         let user = database
-            .run(async |connection| {
-                let user = match &username {
-                    Some(username) => find_or_create(connection, sub, username).await?,
-                    None => find_shared_user(connection).await?,
-                };
-                match user {
-                    Some(user) => touch_last_login(connection, user).await.map(Some),
-                    None => Ok(None),
-                }
+            .run(move |connection| {
+                Box::pin(async move {
+                    let user = match &username {
+                        Some(username) => find_or_create(connection, &sub, username).await?,
+                        None => find_shared_user(connection).await?,
+                    };
+                    match user {
+                        Some(user) => touch_last_login(connection, user).await.map(Some),
+                        None => Ok(None),
+                    }
+                })
             })
             .await
             .map_err(directory_unavailable)?;
-        match (user, username) {
+        match (user, self.mapping) {
             (Some(user), _) => Ok(Arc::new(user)),
-            (None, Some(_)) => Err(AuthError::UserRefused(
+            (None, UserMapping::Remote) => Err(AuthError::UserRefused(
                 "The username derived from this token's subject belongs to another user.",
             )),
             // The seeded shared row is gone: nobody may use the API.
-            (None, None) => Err(AuthError::InactiveUser),
+            (None, UserMapping::Shared) => Err(AuthError::InactiveUser),
         }
     }
 }

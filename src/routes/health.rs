@@ -22,7 +22,7 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, body = crate::openapi::Status),
               (status = 503, description = "Database unreachable", body = crate::openapi::Status)))]
 pub async fn readyz(database: web::Data<Database>) -> HttpResponse {
-    let check = database.run(async |connection| sqlx::query("SELECT 1").execute(connection).await);
+    let check = database.run(|connection| Box::pin(sqlx::query("SELECT 1").execute(connection)));
     match tokio::time::timeout(DATABASE_CHECK_TIMEOUT, check).await {
         Ok(Ok(_)) => HttpResponse::Ok().json(json!({ "status": "ok" })),
         outcome => {

@@ -97,17 +97,19 @@ pub async fn list(
     let (limit, offset) = params.window()?;
     // One row past the window tells whether a next page exists.
     let mut tasks = database
-        .run(async |connection| {
-            sqlx::query_as!(
-                Task,
-                r#"SELECT id, title, content, created_on, due_date FROM tasks
+        .run(move |connection| {
+            Box::pin(async move {
+                sqlx::query_as!(
+                    Task,
+                    r#"SELECT id, title, content, created_on, due_date FROM tasks
                        WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"#,
-                principal.user.id,
-                limit + 1,
-                offset,
-            )
-            .fetch_all(connection)
-            .await
+                    principal.user.id,
+                    limit + 1,
+                    offset,
+                )
+                .fetch_all(connection)
+                .await
+            })
         })
         .await?;
     let mut response = HttpResponse::Ok();
@@ -147,21 +149,24 @@ pub async fn create(
     let task =
         NewTask::from_json(&body.0, Utc::now().date_naive()).map_err(ApiError::Validation)?;
     let task = database
-        .run(async |connection| {
-            sqlx::query_as!(
-                Task,
-                r#"INSERT INTO tasks (owner_id, title, content, created_on, due_date, created_by)
-                       VALUES ($1, $2, $3, $4, $5, $6)
-                       RETURNING id, title, content, created_on, due_date"#,
-                principal.user.id,
-                task.title.as_str(),
-                task.content.as_str(),
-                task.created_on,
-                task.due_date,
-                principal.claims.sub,
-            )
-            .fetch_one(connection)
-            .await
+        .run(move |connection| {
+            Box::pin(async move {
+                sqlx::query_as!(
+                    Task,
+                    r#"INSERT INTO tasks
+                           (owner_id, title, content, created_on, due_date, created_by)
+                           VALUES ($1, $2, $3, $4, $5, $6)
+                           RETURNING id, title, content, created_on, due_date"#,
+                    principal.user.id,
+                    task.title.as_str(),
+                    task.content.as_str(),
+                    task.created_on,
+                    task.due_date,
+                    principal.claims.sub,
+                )
+                .fetch_one(connection)
+                .await
+            })
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -187,16 +192,18 @@ pub async fn retrieve(
 ) -> Result<HttpResponse, ApiError> {
     let id = task_id(&id)?;
     let task = database
-        .run(async |connection| {
-            sqlx::query_as!(
-                Task,
-                r#"SELECT id, title, content, created_on, due_date FROM tasks
+        .run(move |connection| {
+            Box::pin(async move {
+                sqlx::query_as!(
+                    Task,
+                    r#"SELECT id, title, content, created_on, due_date FROM tasks
                        WHERE id = $1 AND owner_id = $2"#,
-                id,
-                principal.user.id,
-            )
-            .fetch_optional(connection)
-            .await
+                    id,
+                    principal.user.id,
+                )
+                .fetch_optional(connection)
+                .await
+            })
         })
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -258,25 +265,27 @@ async fn apply_update(
     let id = task_id(id)?;
     let changes = TaskChanges::from_json(&body.0, completeness).map_err(ApiError::Validation)?;
     let task = database
-        .run(async |connection| {
-            sqlx::query_as!(
-                Task,
-                r#"UPDATE tasks SET
+        .run(move |connection| {
+            Box::pin(async move {
+                sqlx::query_as!(
+                    Task,
+                    r#"UPDATE tasks SET
                            title = COALESCE($3, title),
                            content = COALESCE($4, content),
                            created_on = COALESCE($5, created_on),
                            due_date = COALESCE($6, due_date)
                        WHERE id = $1 AND owner_id = $2
                        RETURNING id, title, content, created_on, due_date"#,
-                id,
-                principal.user.id,
-                changes.title.as_ref().map(|title| title.as_str()),
-                changes.content.as_ref().map(|content| content.as_str()),
-                changes.created_on,
-                changes.due_date,
-            )
-            .fetch_optional(connection)
-            .await
+                    id,
+                    principal.user.id,
+                    changes.title.as_ref().map(|title| title.as_str()),
+                    changes.content.as_ref().map(|content| content.as_str()),
+                    changes.created_on,
+                    changes.due_date,
+                )
+                .fetch_optional(connection)
+                .await
+            })
         })
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -301,14 +310,16 @@ pub async fn destroy(
 ) -> Result<HttpResponse, ApiError> {
     let id = task_id(&id)?;
     let deleted = database
-        .run(async |connection| {
-            sqlx::query!(
-                "DELETE FROM tasks WHERE id = $1 AND owner_id = $2",
-                id,
-                principal.user.id,
-            )
-            .execute(connection)
-            .await
+        .run(move |connection| {
+            Box::pin(async move {
+                sqlx::query!(
+                    "DELETE FROM tasks WHERE id = $1 AND owner_id = $2",
+                    id,
+                    principal.user.id,
+                )
+                .execute(connection)
+                .await
+            })
         })
         .await?;
     if deleted.rows_affected() == 0 {
