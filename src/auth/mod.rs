@@ -50,7 +50,11 @@ impl Authenticator {
         let keys = KeyStore::new(settings.jwks_uri.clone(), settings.jwks.clone())?;
         Ok(Self {
             tokens: TokenValidator::new(settings, keys),
-            users: UserDirectory::new(settings.user_mapping, settings.user_cache_ttl),
+            users: UserDirectory::new(
+                settings.user_mapping,
+                settings.user_cache_ttl,
+                settings.user_cache_capacity,
+            ),
         })
     }
 

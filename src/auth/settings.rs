@@ -24,6 +24,8 @@ pub struct AuthSettings {
     pub user_mapping: UserMapping,
     /// How long a mapped user is reused without reading the database; zero disables the cache.
     pub user_cache_ttl: Duration,
+    /// How many mapped users are cached at most; zero disables the cache.
+    pub user_cache_capacity: u64,
     /// How many verified tokens are remembered (until their `exp`); zero disables the cache.
     pub token_cache_capacity: u64,
     pub jwks: JwksSettings,
@@ -100,6 +102,7 @@ impl AuthSettings {
             leeway: env.seconds("AUTH0_LEEWAY_SECS", DEFAULT_LEEWAY_SECS)?,
             user_mapping,
             user_cache_ttl: env.seconds("USER_CACHE_TTL_SECS", 60)?,
+            user_cache_capacity: env.parsed("USER_CACHE_CAPACITY", 100_000)?,
             token_cache_capacity: env.parsed("AUTH0_TOKEN_CACHE_CAPACITY", 10_000)?,
             jwks: JwksSettings {
                 cache_ttl: env.seconds("AUTH0_JWKS_CACHE_TTL_SECS", 600)?,
@@ -257,6 +260,7 @@ mod tests {
             ("AUTH0_LEEWAY_SECS", "-1"),
             ("AUTH0_USER_MAPPING", "everyone"),
             ("USER_CACHE_TTL_SECS", "soon"),
+            ("USER_CACHE_CAPACITY", "many"),
             ("AUTH0_JWKS_URI", "ftp://t.auth0.com/keys"),
             ("AUTH0_JWKS_TIMEOUT_SECS", "0"),
         ] {

@@ -18,8 +18,6 @@ const MAX_USERNAME_CHARS: usize = 150;
 const SHARED_USERNAME: &str = "auth0user";
 /// `last_login` is refreshed at most this often, so a busy user causes no write per request.
 const LAST_LOGIN_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
-/// Upper bound on cached users, whatever the number of distinct subjects seen.
-const USER_CACHE_CAPACITY: u64 = 100_000;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct User {
@@ -58,10 +56,12 @@ pub struct UserDirectory {
 }
 
 impl UserDirectory {
-    pub fn new(mapping: UserMapping, cache_ttl: Duration) -> Self {
-        let cache = (!cache_ttl.is_zero()).then(|| {
+    /// Caches at most `cache_capacity` users, whatever the number of distinct subjects
+    /// seen, each for `cache_ttl`; either being zero disables the cache.
+    pub fn new(mapping: UserMapping, cache_ttl: Duration, cache_capacity: u64) -> Self {
+        let cache = (!cache_ttl.is_zero() && cache_capacity > 0).then(|| {
             Cache::builder()
-                .max_capacity(USER_CACHE_CAPACITY)
+                .max_capacity(cache_capacity)
                 .time_to_live(cache_ttl)
                 .build()
         });

@@ -152,6 +152,13 @@ async fn inactive_users_are_refused() {
 }
 
 #[tokio::test]
+async fn a_zero_user_cache_capacity_reads_the_user_every_time() {
+    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "60"), ("USER_CACHE_CAPACITY", "0")]).await;
+    let token = sign_in_then_deactivate(&app).await;
+    assert_eq!(me(&app, &token).await.0, 401);
+}
+
+#[tokio::test]
 async fn deactivation_takes_effect_within_the_user_cache_ttl() {
     let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "1")]).await;
     let token = sign_in_then_deactivate(&app).await;
