@@ -179,9 +179,9 @@ impl managed::Manager for Connector {
         self.options.connect().await
     }
 
-    /// Free while the pool is busy; a ping only after a long idle spell. A query
-    /// abandoned half-way (its client went away) needs nothing here: sqlx drains its
-    /// pending replies before the connection's next query.
+    /// Free while the pool is busy; a ping only after a long idle spell. Nothing to
+    /// drain: a query runs to its end on the database thread even when its client went
+    /// away (see [`Database::run`]).
     async fn recycle(
         &self,
         connection: &mut PgConnection,
