@@ -1,5 +1,5 @@
 //! The authentication path alone, without HTTP: bearer extraction, token validation with
-//! warm keys, and the user lookup, each per request.
+//! warm keys, and the user lookup, each per request (what the middleware does).
 //!
 //! Needs `DATABASE_URL` of a migrated database (scripts/bench provides one); the signing
 //! keys come from an in-process dev issuer over loopback.
@@ -11,10 +11,12 @@ use std::time::Duration;
 
 use actix_web::http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use criterion::{criterion_group, criterion_main, Criterion};
-use todo_api::auth::{AuthSettings, Authenticator};
-use todo_api::configuration::{DatabaseSettings, Env};
-use todo_api::database::Database;
-use todo_api::dev_issuer::{DevIssuer, DevIssuerSettings};
+use std::sync::Arc;
+
+use actix_auth0::{AuthSettings, Authenticator, Env, ResolvePrincipal};
+use dev_issuer::{DevIssuer, DevIssuerSettings};
+use todo_api::database::{Database, DatabaseSettings};
+use todo_api::users::{AuthenticatedUser, UserDirectory, UserError, UserMapping, UserSettings};
 
 const AUDIENCE: &str = "https://todo-api";
 
@@ -28,6 +30,19 @@ fn authenticator(issuer: &str, token_cache: &str) -> Authenticator {
     let env = Env::from_fn(|name| vars.get(name).cloned());
     let settings = AuthSettings::from_env(&env).expect("valid settings");
     Authenticator::new(&settings).expect("authenticator")
+}
+
+/// What the middleware does for each request: verify the token, then map its user.
+async fn authenticate(
+    authenticator: &Authenticator,
+    users: &UserDirectory,
+    headers: &HeaderMap,
+) -> Result<AuthenticatedUser, UserError> {
+    let claims = authenticator
+        .authenticate(headers)
+        .await
+        .expect("valid token");
+    users.resolve(&claims).await
 }
 
 fn bench_auth(c: &mut Criterion) {
@@ -71,34 +86,44 @@ fn bench_auth(c: &mut Criterion) {
         );
         (url, headers)
     });
-    let database = Database::new(&DatabaseSettings {
-        url: database_url,
-        max_connections: 1,
-        migrate: false,
-        acquire_timeout: Duration::from_secs(3),
-        connect_timeout: Duration::from_secs(3),
-        idle_check_after: Duration::from_secs(30),
-    })
-    .expect("DATABASE_URL");
+    let database = Arc::new(
+        Database::new(&DatabaseSettings {
+            url: database_url,
+            max_connections: 1,
+            migrate: false,
+            acquire_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(3),
+            idle_check_after: Duration::from_secs(30),
+        })
+        .expect("DATABASE_URL"),
+    );
+    let users = UserDirectory::new(
+        &UserSettings {
+            mapping: UserMapping::Remote,
+            cache_ttl: Duration::from_secs(60),
+            cache_capacity: 100_000,
+        },
+        database,
+    );
 
     let cached = authenticator(&issuer, "10000");
     let uncached = authenticator(&issuer, "0");
     // Warm the key set and the user cache.
-    runtime
-        .block_on(cached.authenticate(&headers, &database))
-        .expect("warm-up");
-    runtime
-        .block_on(uncached.authenticate(&headers, &database))
-        .expect("warm-up");
+    for authenticator in [&cached, &uncached] {
+        let _: AuthenticatedUser = runtime
+            .block_on(authenticate(authenticator, &users, &headers))
+            .map_err(|err: UserError| err.to_string())
+            .expect("warm-up");
+    }
 
     let mut group = c.benchmark_group("authenticate");
     group.bench_function("warm (token and user cache hits)", |b| {
         b.to_async(&runtime)
-            .iter(|| cached.authenticate(&headers, &database));
+            .iter(|| authenticate(&cached, &users, &headers));
     });
     group.bench_function("RSA verify each time (user cache hit)", |b| {
         b.to_async(&runtime)
-            .iter(|| uncached.authenticate(&headers, &database));
+            .iter(|| authenticate(&uncached, &users, &headers));
     });
     group.finish();
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks docker-compose.yml where no Docker engine runs: it parses, and the stack has
 the shape the README promises (db with a healthcheck and a named volume; api built from
-the Dockerfile, reading .env, waiting for a healthy db, publishing 8000; the dev
-issuer sharing the api network)."""
+the Dockerfile's default (runtime) target, reading .env, waiting for a healthy db,
+publishing 8000; the dev issuer built from the Dockerfile's dev-issuer target, sharing the
+api network), and that the runtime image never contains the dev issuer."""
+import re
 import sys
 
 import yaml
@@ -29,8 +31,30 @@ if api.get("depends_on", {}).get("db", {}).get("condition") != "service_healthy"
 if not any(str(port).endswith(":8000") for port in api.get("ports", [])):
     problems.append("api must publish 8000")
 issuer = services.get("issuer", {})
-if issuer.get("command") != ["dev-issuer"] or issuer.get("network_mode") != "service:api":
-    problems.append("issuer must run `dev-issuer` in the api service's network")
+build = issuer.get("build")
+if not isinstance(build, dict) or build.get("context") != "." or build.get("target") != "dev-issuer":
+    problems.append("issuer must be built from the Dockerfile's dev-issuer target")
+if issuer.get("network_mode") != "service:api":
+    problems.append("issuer must share the api service's network")
+
+# The Dockerfile's stages: the last one is what `docker build .` (and the api service)
+# gets; it and its ancestors must not copy the dev issuer in.
+with open("Dockerfile") as f:
+    stages, current = {}, None
+    for line in f:
+        if m := re.match(r"FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.I):
+            current = m.group(2) or f"stage{len(stages)}"
+            stages[current] = {"parent": m.group(1), "lines": []}
+        elif current:
+            stages[current]["lines"].append(line)
+runtime = list(stages)[-1] if stages else None
+if "dev-issuer" not in stages:
+    problems.append("Dockerfile needs a dev-issuer stage")
+stage = runtime
+while stage in stages:
+    if any("dev-issuer" in line and line.lstrip().upper().startswith(("COPY", "RUN")) for line in stages[stage]["lines"]):
+        problems.append(f"Dockerfile: the runtime image (stage {stage}) must not contain the dev issuer")
+    stage = stages[stage]["parent"]
 for problem in problems:
     print(f"docker-compose.yml: {problem}", file=sys.stderr)
 sys.exit(1 if problems else 0)

@@ -9,7 +9,68 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use tokio::sync::oneshot;
 
-use crate::configuration::DatabaseSettings;
+use actix_auth0::{ConfigError, Env};
+
+/// Where the database is and how the request pool uses it.
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub migrate: bool,
+    /// How long a request waits for a pooled connection before answering 503.
+    pub acquire_timeout: Duration,
+    /// How long start-up keeps retrying an unreachable database before giving up.
+    pub connect_timeout: Duration,
+    /// A pooled connection idle this long is pinged before it serves a request.
+    pub idle_check_after: Duration,
+}
+
+// The URL may carry a password: keep it out of `{:?}` output and logs.
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &"<redacted>")
+            .field("max_connections", &self.max_connections)
+            .field("migrate", &self.migrate)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("idle_check_after", &self.idle_check_after)
+            .finish()
+    }
+}
+
+impl DatabaseSettings {
+    /// `DATABASE_URL` (required) and the optional `DATABASE_*` tuning variables.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: parse_database_url(env)?,
+            max_connections: env.at_least("DATABASE_MAX_CONNECTIONS", 10, 1)?,
+            migrate: env.flag("DATABASE_MIGRATE", true)?,
+            acquire_timeout: env.seconds("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
+            connect_timeout: env.seconds("DATABASE_CONNECT_TIMEOUT_SECS", 30)?,
+            idle_check_after: env.seconds("DATABASE_IDLE_CHECK_SECS", 30)?,
+        })
+    }
+}
+
+fn parse_database_url(env: &Env) -> Result<String, ConfigError> {
+    let url = env.required("DATABASE_URL")?;
+    match url::Url::parse(&url) {
+        Ok(parsed) if matches!(parsed.scheme(), "postgres" | "postgresql") => Ok(url),
+        Ok(parsed) => Err(ConfigError::new(
+            "DATABASE_URL",
+            format!(
+                "scheme must be postgres:// or postgresql://, got {}://",
+                parsed.scheme()
+            ),
+        )),
+        // The URL may hold a password, so the value itself is not echoed.
+        Err(err) => Err(ConfigError::new(
+            "DATABASE_URL",
+            format!("not a valid URL: {err}"),
+        )),
+    }
+}
 
 /// The SQL migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();

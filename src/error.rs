@@ -10,9 +10,22 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
+use utoipa::ToSchema;
 
 /// Messages per field, as DRF's `ValidationError` renders them: `{"title": ["..."]}`.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// `{"detail": "..."}`: authentication failures, 404, 413, 415, 503.
+#[derive(ToSchema)]
+pub struct ErrorDetail {
+    #[schema(example = "Not found.")]
+    pub detail: String,
+}
+
+/// One list of messages per invalid field, e.g. `{"title": ["This field is required."]}`.
+#[derive(ToSchema)]
+#[schema(example = json!({"title": ["Ensure this field has no more than 50 characters."]}))]
+pub struct ValidationErrors(pub BTreeMap<String, Vec<String>>);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

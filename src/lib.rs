@@ -1,15 +1,15 @@
 //! todo-api: the Django REST Framework + Auth0 tutorial's todo API, as an actix-web service.
+//!
+//! Authentication is the `actix-auth0` crate's; this crate plugs its users into it
+//! ([`users::UserDirectory`]) and serves the task resource.
 
-pub mod auth;
 pub mod configuration;
 pub mod database;
-pub mod dev_issuer;
 pub mod domain;
 pub mod error;
 pub mod extract;
-#[cfg(test)]
-mod fuzz;
 pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod users;

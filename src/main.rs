@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
-use todo_api::configuration::{ConfigError, Env, Settings};
-use todo_api::dev_issuer::{DevIssuer, DevIssuerSettings};
+use actix_auth0::Env;
+use todo_api::configuration::Settings;
 use todo_api::startup::Application;
 use todo_api::telemetry;
 
@@ -10,12 +10,12 @@ use todo_api::telemetry;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: todo-api [serve | dev-issuer]
+const USAGE: &str = "usage: todo-api [serve]
 
   serve        run the API (the default)
-  dev-issuer   run a local Auth0 stand-in for development (never in production)
 
-Configuration is read from the environment and .env; see .env.example.";
+Configuration is read from the environment and .env; see .env.example.
+The local Auth0 stand-in for development is a separate binary, dev-issuer.";
 
 #[actix_web::main]
 async fn main() -> ExitCode {
@@ -30,10 +30,8 @@ async fn main() -> ExitCode {
             return config_error(&err.to_string());
         }
     }
-    let env = Env::process();
     match command.as_deref() {
-        None | Some("serve") => serve(&env).await,
-        Some("dev-issuer") => dev_issuer(&env).await,
+        None | Some("serve") => serve(&Env::process()).await,
         Some(other) => {
             eprintln!("todo-api: unknown command {other:?}\n{USAGE}");
             ExitCode::from(2)
@@ -44,13 +42,6 @@ async fn main() -> ExitCode {
 fn config_error(message: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("todo-api: configuration error: {message}");
     ExitCode::from(1)
-}
-
-/// Installs logging from `RUST_LOG`/`LOG_FORMAT` as the API reads them.
-fn init_logging(env: &Env) -> Result<(), ConfigError> {
-    let (filter, json) = Settings::logging_from_env(env)?;
-    telemetry::init(&filter, json);
-    Ok(())
 }
 
 async fn serve(env: &Env<'_>) -> ExitCode {
@@ -66,29 +57,7 @@ async fn serve(env: &Env<'_>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    exit_code(app.run_until_stopped().await)
-}
-
-async fn dev_issuer(env: &Env<'_>) -> ExitCode {
-    let settings = match DevIssuerSettings::from_env(env) {
-        Ok(settings) => settings,
-        Err(err) => return config_error(&err),
-    };
-    if let Err(err) = init_logging(env) {
-        return config_error(&err);
-    }
-    let issuer = match DevIssuer::build(settings) {
-        Ok(issuer) => issuer,
-        Err(err) => {
-            eprintln!("todo-api dev-issuer: {err}");
-            return ExitCode::from(1);
-        }
-    };
-    exit_code(issuer.run_until_stopped().await)
-}
-
-fn exit_code(outcome: std::io::Result<()>) -> ExitCode {
-    match outcome {
+    match app.run_until_stopped().await {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

@@ -1,66 +1,14 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations (`GET /openapi.json`).
+//! The OpenAPI 3 document, assembled from the handlers' annotations (`GET /openapi.json`).
+//! The routes know nothing of it: it reads them, never the other way round.
 
-use std::collections::BTreeMap;
-
+use actix_auth0::PublicRoutes;
+use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpResponse;
-use chrono::NaiveDate;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
-use crate::routes;
-
-/// `{"detail": "..."}`: authentication failures, 404, 413, 415, 503.
-#[derive(ToSchema)]
-pub struct ErrorDetail {
-    #[schema(example = "Not found.")]
-    pub detail: String,
-}
-
-/// `{"message": "..."}`: the quickstart endpoints and a missing scope (403).
-#[derive(ToSchema)]
-pub struct Message {
-    #[schema(example = "You don't have access to this resource")]
-    pub message: String,
-}
-
-/// One list of messages per invalid field, e.g. `{"title": ["This field is required."]}`.
-#[derive(ToSchema)]
-#[schema(example = json!({"title": ["Ensure this field has no more than 50 characters."]}))]
-pub struct ValidationErrors(pub BTreeMap<String, Vec<String>>);
-
-/// `{"status": "ok"}`, or `{"status": "unavailable", "detail": "database unreachable"}`.
-#[derive(ToSchema)]
-pub struct Status {
-    #[schema(example = "ok")]
-    pub status: String,
-    pub detail: Option<String>,
-}
-
-/// A task to create or replace (POST, PUT). `id` is assigned by the server.
-#[derive(ToSchema)]
-pub struct TaskCreate {
-    /// 1 to 50 characters, stored verbatim.
-    #[schema(example = "Workout", min_length = 1, max_length = 50)]
-    pub title: String,
-    /// 1 to 50 characters, stored verbatim.
-    #[schema(example = "Run 5k", min_length = 1, max_length = 50)]
-    pub content: String,
-    /// Defaults to today (UTC) on create; kept on replace when not sent.
-    pub created_on: Option<NaiveDate>,
-    /// Defaults to today (UTC) on create; kept on replace when not sent.
-    pub due_date: Option<NaiveDate>,
-}
-
-/// The fields to change (PATCH); fields not sent keep their values.
-#[derive(ToSchema)]
-pub struct TaskPatch {
-    #[schema(min_length = 1, max_length = 50)]
-    pub title: Option<String>,
-    #[schema(min_length = 1, max_length = 50)]
-    pub content: Option<String>,
-    pub created_on: Option<NaiveDate>,
-    pub due_date: Option<NaiveDate>,
-}
+use crate::error::{ErrorDetail, ValidationErrors};
+use crate::routes::{self, health::Status, messages::Message, tasks::TaskCreate, tasks::TaskPatch};
 
 struct BearerJwt;
 
@@ -113,9 +61,14 @@ impl Modify for BearerJwt {
 )]
 pub struct ApiDoc;
 
+/// Registers `GET /openapi.json` as a public route.
+pub fn configure(cfg: &mut ServiceConfig, public: &mut PublicRoutes) {
+    public.route(cfg, "/openapi.json", web::get().to(serve));
+}
+
 /// The OpenAPI document of this API.
 #[utoipa::path(get, path = "/openapi.json", tag = "service",
     responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json")))]
-pub async fn serve() -> HttpResponse {
+async fn serve() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

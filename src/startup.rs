@@ -1,8 +1,10 @@
 //! Builds the HTTP application from [`Settings`].
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
+use actix_auth0::{require_authentication, Authenticator, PublicRoutes};
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{header, Method};
@@ -11,11 +13,11 @@ use actix_web::{web, App, HttpServer};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::Connection;
 
-use crate::auth::{require_authentication, Authenticator, PublicRoutes};
 use crate::configuration::{CorsSettings, Settings};
 use crate::database::{self, Database};
 use crate::error::{json_error_bodies, ApiError};
-use crate::{routes, telemetry};
+use crate::users::UserDirectory;
+use crate::{openapi, routes, telemetry};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
@@ -98,23 +100,28 @@ fn serve(
     address: &str,
 ) -> Result<Server, StartupError> {
     let authenticator = web::Data::new(Authenticator::new(&settings.auth)?);
-    let database =
-        web::Data::new(Database::new(&settings.database).map_err(StartupError::Database)?);
+    let database = Arc::new(Database::new(&settings.database).map_err(StartupError::Database)?);
+    let users = web::Data::new(UserDirectory::new(&settings.users, Arc::clone(&database)));
+    let database = web::Data::from(database);
     let cors_settings = settings.cors.clone();
     let mut server = HttpServer::new(move || {
         let mut public = PublicRoutes::default();
         let app = App::new()
             .app_data(database.clone())
             .app_data(authenticator.clone())
+            .app_data(users.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("Invalid query string: {err}")).into()
             }))
-            .configure(|cfg| routes::configure(cfg, &mut public))
+            .configure(|cfg| {
+                routes::configure(cfg, &mut public);
+                openapi::configure(cfg, &mut public);
+            })
             .default_service(web::to(|| async { Err::<(), _>(ApiError::NotFound) }));
         // Outermost last: request log and id, security headers, JSON error bodies, CORS,
         // then authentication.
         app.app_data(web::Data::new(public))
-            .wrap(from_fn(require_authentication))
+            .wrap(from_fn(require_authentication::<UserDirectory>))
             .wrap(cors(&cors_settings))
             .wrap(json_error_bodies())
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))

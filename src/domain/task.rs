@@ -252,11 +252,11 @@ mod properties {
     const FIELDS: &[&str] = &["id", "title", "content", "created_on", "due_date"];
 
     proptest! {
-        #![proptest_config(crate::fuzz::config())]
+        #![proptest_config(fuzz_strategies::config())]
 
         /// Any object: valid fields within their bounds, or field errors; never a panic.
         #[test]
-        fn any_body_validates_or_reports(body in crate::fuzz::json_object_with_keys(FIELDS)) {
+        fn any_body_validates_or_reports(body in fuzz_strategies::json_object_with_keys(FIELDS)) {
             let body = body.as_object().cloned().unwrap_or_default();
             let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
             match NewTask::from_json(&body, today) {

@@ -4,23 +4,32 @@ use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::database::Database;
+
+/// `{"status": "ok"}`, or `{"status": "unavailable", "detail": "database unreachable"}`.
+#[derive(ToSchema)]
+pub struct Status {
+    #[schema(example = "ok")]
+    pub status: String,
+    pub detail: Option<String>,
+}
 
 /// How long readiness waits for the database before declaring it unreachable.
 const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /healthz`: the process is up. No I/O.
 #[utoipa::path(get, path = "/healthz", tag = "service",
-    responses((status = 200, body = crate::openapi::Status)))]
+    responses((status = 200, body = Status)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 /// `GET /readyz`: the database answers within two seconds.
 #[utoipa::path(get, path = "/readyz", tag = "service",
-    responses((status = 200, body = crate::openapi::Status),
-              (status = 503, description = "Database unreachable", body = crate::openapi::Status)))]
+    responses((status = 200, body = Status),
+              (status = 503, description = "Database unreachable", body = Status)))]
 pub async fn readyz(database: web::Data<Database>) -> HttpResponse {
     let check = database.run(|connection| Box::pin(sqlx::query("SELECT 1").execute(connection)));
     match tokio::time::timeout(DATABASE_CHECK_TIMEOUT, check).await {

@@ -1,12 +1,14 @@
 //! `GET /api/me`: the user the caller's token maps to.
 
+use actix_auth0::Principal;
 use actix_web::web::Json;
 
-use crate::auth::{AuthenticatedUser, User};
+use crate::error::ErrorDetail;
+use crate::users::{AuthenticatedUser, User};
 
 #[utoipa::path(get, path = "/api/me", tag = "quickstart",
-    responses((status = 200, body = User), (status = 401, body = crate::openapi::ErrorDetail)),
+    responses((status = 200, body = User), (status = 401, body = ErrorDetail)),
     security(("bearer" = [])))]
-pub async fn me(principal: AuthenticatedUser) -> Json<User> {
+pub async fn me(principal: Principal<AuthenticatedUser>) -> Json<User> {
     Json(User::clone(&principal.user))
 }

@@ -7,16 +7,13 @@ pub mod me;
 pub mod messages;
 pub mod tasks;
 
+use actix_auth0::PublicRoutes;
 use actix_web::web::{self, ServiceConfig};
-
-use crate::auth::PublicRoutes;
-use crate::openapi;
 
 pub fn configure(cfg: &mut ServiceConfig, public: &mut PublicRoutes) {
     public.route(cfg, "/healthz", web::get().to(health::healthz));
     public.route(cfg, "/readyz", web::get().to(health::readyz));
     public.route(cfg, "/api/public", web::get().to(messages::public));
-    public.route(cfg, "/openapi.json", web::get().to(openapi::serve));
 
     cfg.route("/api/private", web::get().to(messages::private))
         .route(

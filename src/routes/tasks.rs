@@ -1,19 +1,47 @@
 //! `/api/task/`: the tutorial's todo resource. Every query is scoped to the caller's
 //! user in SQL, so another user's task is indistinguishable from a missing one (404).
 
+use actix_auth0::Principal;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
-use crate::auth::AuthenticatedUser;
 use crate::database::Database;
 use crate::domain::task::{Completeness, NewTask, Task, TaskChanges};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorDetail, ValidationErrors};
 use crate::extract::{field_error, JsonObject};
+use crate::users::AuthenticatedUser;
 
 /// Most tasks one list response carries.
 pub const MAX_PAGE_SIZE: i64 = 1000;
+
+/// A task to create or replace (POST, PUT). `id` is assigned by the server.
+#[derive(ToSchema)]
+pub struct TaskCreate {
+    /// 1 to 50 characters, stored verbatim.
+    #[schema(example = "Workout", min_length = 1, max_length = 50)]
+    pub title: String,
+    /// 1 to 50 characters, stored verbatim.
+    #[schema(example = "Run 5k", min_length = 1, max_length = 50)]
+    pub content: String,
+    /// Defaults to today (UTC) on create; kept on replace when not sent.
+    pub created_on: Option<NaiveDate>,
+    /// Defaults to today (UTC) on create; kept on replace when not sent.
+    pub due_date: Option<NaiveDate>,
+}
+
+/// The fields to change (PATCH); fields not sent keep their values.
+#[derive(ToSchema)]
+pub struct TaskPatch {
+    #[schema(min_length = 1, max_length = 50)]
+    pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 50)]
+    pub content: Option<String>,
+    pub created_on: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+}
 
 /// The window of a list request: `?limit=` (1 to 1000, default 1000) and `?offset=`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -83,13 +111,13 @@ fn task_id(raw: &str) -> Result<i64, ApiError> {
     responses(
         (status = 200, description = "A bare array of tasks; `Link: <...>; rel=\"next\"` when more remain",
          body = [Task], headers(("Link" = String, description = "The next window, when more tasks remain"))),
-        (status = 400, description = "Bad limit or offset", body = crate::openapi::ValidationErrors),
-        (status = 401, body = crate::openapi::ErrorDetail),
+        (status = 400, description = "Bad limit or offset", body = ValidationErrors),
+        (status = 401, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
 pub async fn list(
-    principal: AuthenticatedUser,
+    principal: Principal<AuthenticatedUser>,
     params: web::Query<ListParams>,
     database: web::Data<Database>,
     req: HttpRequest,
@@ -131,18 +159,18 @@ pub async fn list(
 /// Create a task owned by the caller.
 #[utoipa::path(
     post, path = "/api/task/", tag = "tasks",
-    request_body = crate::openapi::TaskCreate,
+    request_body = TaskCreate,
     responses(
         (status = 201, body = Task, headers(("Location" = String, description = "The new task's URL"))),
-        (status = 400, body = crate::openapi::ValidationErrors),
-        (status = 401, body = crate::openapi::ErrorDetail),
-        (status = 413, body = crate::openapi::ErrorDetail),
-        (status = 415, body = crate::openapi::ErrorDetail),
+        (status = 400, body = ValidationErrors),
+        (status = 401, body = ErrorDetail),
+        (status = 413, body = ErrorDetail),
+        (status = 415, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
 pub async fn create(
-    principal: AuthenticatedUser,
+    principal: Principal<AuthenticatedUser>,
     body: JsonObject,
     database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
@@ -180,13 +208,13 @@ pub async fn create(
     params(("id" = i64, Path, description = "Task id")),
     responses(
         (status = 200, body = Task),
-        (status = 401, body = crate::openapi::ErrorDetail),
-        (status = 404, description = "No such task for this user", body = crate::openapi::ErrorDetail),
+        (status = 401, body = ErrorDetail),
+        (status = 404, description = "No such task for this user", body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
 pub async fn retrieve(
-    principal: AuthenticatedUser,
+    principal: Principal<AuthenticatedUser>,
     id: web::Path<String>,
     database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
@@ -214,17 +242,17 @@ pub async fn retrieve(
 #[utoipa::path(
     put, path = "/api/task/{id}/", tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
-    request_body = crate::openapi::TaskCreate,
+    request_body = TaskCreate,
     responses(
         (status = 200, body = Task),
-        (status = 400, body = crate::openapi::ValidationErrors),
-        (status = 401, body = crate::openapi::ErrorDetail),
-        (status = 404, body = crate::openapi::ErrorDetail),
+        (status = 400, body = ValidationErrors),
+        (status = 401, body = ErrorDetail),
+        (status = 404, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
 pub async fn update(
-    principal: AuthenticatedUser,
+    principal: Principal<AuthenticatedUser>,
     id: web::Path<String>,
     body: JsonObject,
     database: web::Data<Database>,
@@ -236,17 +264,17 @@ pub async fn update(
 #[utoipa::path(
     patch, path = "/api/task/{id}/", tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
-    request_body = crate::openapi::TaskPatch,
+    request_body = TaskPatch,
     responses(
         (status = 200, body = Task),
-        (status = 400, body = crate::openapi::ValidationErrors),
-        (status = 401, body = crate::openapi::ErrorDetail),
-        (status = 404, body = crate::openapi::ErrorDetail),
+        (status = 400, body = ValidationErrors),
+        (status = 401, body = ErrorDetail),
+        (status = 404, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
 pub async fn partial_update(
-    principal: AuthenticatedUser,
+    principal: Principal<AuthenticatedUser>,
     id: web::Path<String>,
     body: JsonObject,
     database: web::Data<Database>,
@@ -255,7 +283,7 @@ pub async fn partial_update(
 }
 
 async fn apply_update(
-    principal: AuthenticatedUser,
+    principal: Principal<AuthenticatedUser>,
     id: &str,
     body: JsonObject,
     completeness: Completeness,
@@ -298,13 +326,13 @@ async fn apply_update(
     params(("id" = i64, Path, description = "Task id")),
     responses(
         (status = 204, description = "Deleted; empty body"),
-        (status = 401, body = crate::openapi::ErrorDetail),
-        (status = 404, body = crate::openapi::ErrorDetail),
+        (status = 401, body = ErrorDetail),
+        (status = 404, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
 pub async fn destroy(
-    principal: AuthenticatedUser,
+    principal: Principal<AuthenticatedUser>,
     id: web::Path<String>,
     database: web::Data<Database>,
 ) -> Result<HttpResponse, ApiError> {

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use dev_issuer::{DevIssuer, DevIssuerSettings};
 use serde_json::{json, Value};
-use todo_api::dev_issuer::{DevIssuer, DevIssuerSettings};
 
 use crate::helpers::*;
 

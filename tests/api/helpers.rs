@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use actix_auth0::Env;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Map, Value};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
-use todo_api::configuration::{Env, Settings};
+use todo_api::configuration::Settings;
 use todo_api::startup::Application;
 
 pub const AUDIENCE: &str = "https://todo-api.test";

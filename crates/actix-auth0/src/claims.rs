@@ -10,22 +10,26 @@ use moka::future::Cache;
 use moka::Expiry;
 use serde::Deserialize;
 
-use super::jwks::{KeyError, KeyStore};
-use super::settings::AuthSettings;
-use super::AuthError;
+use crate::jwks::{KeyError, KeyStore};
+use crate::{AuthError, AuthSettings};
 
 /// The validated claims a handler may rely on.
 #[derive(Clone, Debug)]
 pub struct Claims {
+    /// The subject, never empty (e.g. `auth0|abc123`, or `client@clients`).
     pub sub: String,
+    /// The issuer, equal to the configured one.
     pub iss: String,
+    /// Expiry, seconds since the Unix epoch.
     pub exp: i64,
+    /// Issued at, seconds since the Unix epoch, when the token says.
     pub iat: Option<i64>,
     /// Union of the space-separated `scope` and Auth0 RBAC's `permissions`.
     pub scopes: HashSet<String>,
 }
 
 impl Claims {
+    /// Whether the token grants `scope` through `scope` or `permissions`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.contains(scope)
     }
@@ -55,6 +59,7 @@ enum ScopeClaim {
     List(Vec<String>),
 }
 
+/// Verifies access tokens against the issuer's keys and remembers the ones it verified.
 pub struct TokenValidator {
     keys: KeyStore,
     /// One prepared rule set per accepted algorithm.
@@ -90,6 +95,7 @@ impl Expiry<TokenDigest, Arc<VerifiedToken>> for UntilTokenExpiry {
 }
 
 impl TokenValidator {
+    /// A validator for `settings`' issuer, audience and algorithms, with keys from `keys`.
     pub fn new(settings: &AuthSettings, keys: KeyStore) -> Self {
         let validations = settings
             .algorithms
@@ -239,7 +245,7 @@ fn reason(kind: &ErrorKind) -> &'static str {
 #[cfg(test)]
 mod properties {
     use super::*;
-    use crate::configuration::Env;
+    use crate::Env;
     use jsonwebtoken::{EncodingKey, Header};
     use proptest::prelude::*;
     use serde_json::{json, Value};
@@ -266,7 +272,7 @@ mod properties {
             _ => None,
         });
         let settings = AuthSettings::from_env(&env).expect("settings");
-        let jwk = include_str!("../../tests/fixtures/key-a.jwk.json");
+        let jwk = include_str!("../tests/fixtures/key-a.jwk.json");
         let document = format!(r#"{{"keys":[{jwk}]}}"#);
         let keys = KeyStore::preloaded(document.as_bytes(), settings.jwks.clone());
         TokenValidator::new(&settings, keys)
@@ -285,15 +291,15 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(crate::fuzz::config())]
+        #![proptest_config(fuzz_strategies::config())]
 
         /// Arbitrary strings, and JWT-shaped ones with arbitrary headers and payloads:
         /// always an error (none is signed), never a panic.
         #[test]
         fn unsigned_tokens_are_refused(
             text in "[A-Za-z0-9._~+/=-]{0,300}",
-            header in crate::fuzz::json_object_with_keys(HEADER_FIELDS),
-            payload in crate::fuzz::json_object_with_keys(CLAIMS),
+            header in fuzz_strategies::json_object_with_keys(HEADER_FIELDS),
+            payload in fuzz_strategies::json_object_with_keys(CLAIMS),
             signature in prop::collection::vec(any::<u8>(), 0..300),
         ) {
             let validator = validator();
@@ -307,7 +313,7 @@ mod properties {
         /// registered claim checks out.
         #[test]
         fn signed_tokens_are_accepted_only_with_valid_claims(
-            payload in crate::fuzz::json_object_with_keys(CLAIMS),
+            payload in fuzz_strategies::json_object_with_keys(CLAIMS),
             use_real_values in any::<[bool; 4]>(),
         ) {
             let mut payload = payload;
@@ -320,7 +326,7 @@ mod properties {
             }
             let mut header = Header::new(Algorithm::RS256);
             header.kid = Some("key-a".into());
-            let key = EncodingKey::from_rsa_pem(include_bytes!("../../tests/fixtures/key-a.pem")).expect("key");
+            let key = EncodingKey::from_rsa_pem(include_bytes!("../tests/fixtures/key-a.pem")).expect("key");
             let token = jsonwebtoken::encode(&header, &payload, &key).expect("sign");
             if let Ok(claims) = runtime().block_on(validator().validate(&token)) {
                 prop_assert_eq!(claims.iss.as_str(), ISSUER);
@@ -332,5 +338,5 @@ mod properties {
         }
     }
 
-    const DEFAULT_LEEWAY: i64 = crate::auth::DEFAULT_LEEWAY_SECS as i64;
+    const DEFAULT_LEEWAY: i64 = crate::DEFAULT_LEEWAY_SECS as i64;
 }

@@ -8,11 +8,11 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{Error, HttpMessage, Route};
 
-use super::Authenticator;
-use crate::database::Database;
+use crate::extractor::VerifiedClaims;
+use crate::{Authenticator, Principal, ResolvePrincipal};
 
 /// The routes that need no token. Built while registering routes, then handed to the
-/// middleware as app data.
+/// middleware as app data (`web::Data<PublicRoutes>`).
 #[derive(Default)]
 pub struct PublicRoutes {
     patterns: Vec<ResourceDef>,
@@ -30,11 +30,13 @@ impl PublicRoutes {
     }
 }
 
-/// App-wide middleware (`App::wrap(from_fn(require_authentication))`): authenticates
-/// every request to a non-public path and stores the
-/// [`AuthenticatedUser`](super::AuthenticatedUser) in the request. Failures are answered
-/// here as responses (not errors) so outer middleware, such as CORS, still decorates them.
-pub async fn require_authentication(
+/// App-wide middleware (`App::wrap(from_fn(require_authentication::<R>))`): authenticates
+/// every request to a non-public path with the app's `web::Data<Authenticator>`, turns
+/// the claims into a principal with its `web::Data<R>`, and stores the
+/// [`Principal`] in the request. Failures are answered here as responses (not errors) so
+/// outer middleware, such as CORS, still decorates them. Without an authenticator or a
+/// resolver in the app data, every protected request fails closed with 500.
+pub async fn require_authentication<R: ResolvePrincipal>(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
@@ -47,11 +49,10 @@ pub async fn require_authentication(
             .await
             .map(ServiceResponse::map_into_left_body);
     }
-    let (Some(authenticator), Some(database)) = (
+    let (Some(authenticator), Some(resolver)) = (
         req.app_data::<web::Data<Authenticator>>().cloned(),
-        req.app_data::<web::Data<Database>>().cloned(),
+        req.app_data::<web::Data<R>>().cloned(),
     ) else {
-        // Without an authenticator and its users nothing can be proven: fail closed.
         return Ok(private(
             req.error_response(actix_web::error::ErrorInternalServerError(
                 "authentication is not configured",
@@ -59,10 +60,14 @@ pub async fn require_authentication(
         )
         .map_into_right_body());
     };
-    match authenticator.authenticate(req.headers(), &database).await {
+    let claims = match authenticator.authenticate(req.headers()).await {
+        Ok(claims) => claims,
+        Err(err) => return Ok(private(req.error_response(err)).map_into_right_body()),
+    };
+    match resolver.resolve(&claims).await {
         Ok(principal) => {
-            tracing::Span::current().record("user_id", principal.user.id);
-            req.extensions_mut().insert(principal);
+            req.extensions_mut().insert(Principal(principal));
+            req.extensions_mut().insert(VerifiedClaims(claims));
             let response = next.call(req).await?;
             Ok(private(response).map_into_left_body())
         }
@@ -81,29 +86,40 @@ fn private<B>(mut response: ServiceResponse<B>) -> ServiceResponse<B> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use actix_web::middleware::from_fn;
     use actix_web::{test, App, HttpResponse};
 
     use super::*;
-    use crate::configuration::{Env, Settings};
+    use crate::{AuthError, AuthSettings, Claims, Env};
+
+    /// Never reached by the requests below: each is decided before a principal is needed.
+    struct Unreachable;
+
+    impl ResolvePrincipal for Unreachable {
+        type Principal = ();
+        type Error = AuthError;
+
+        async fn resolve(&self, _: &Arc<Claims>) -> Result<(), AuthError> {
+            unreachable!("no request here carries a valid token")
+        }
+    }
 
     #[actix_web::test]
     async fn a_route_registered_without_marking_is_protected() {
         let env = Env::from_fn(|name| match name {
             "AUTH0_ISSUER" => Some("http://127.0.0.1:9/".into()),
             "AUTH0_AUDIENCE" => Some("https://api".into()),
-            // Never reached: every request below is decided before the user lookup.
-            "DATABASE_URL" => Some("postgres://127.0.0.1:9/unused".into()),
             _ => None,
         });
-        let settings = Settings::from_env(&env).unwrap();
-        let authenticator = web::Data::new(Authenticator::new(&settings.auth).unwrap());
-        let database = web::Data::new(Database::new(&settings.database).unwrap());
+        let settings = AuthSettings::from_env(&env).unwrap();
+        let authenticator = web::Data::new(Authenticator::new(&settings).unwrap());
 
         let mut public = PublicRoutes::default();
         let app = App::new()
             .app_data(authenticator)
-            .app_data(database)
+            .app_data(web::Data::new(Unreachable))
             .configure(|cfg| {
                 public.route(cfg, "/open/{name}", web::get().to(HttpResponse::Ok));
                 // A handler that takes no extractor: only the middleware can protect it.
@@ -111,7 +127,7 @@ mod tests {
             });
         let app = test::init_service(
             app.app_data(web::Data::new(public))
-                .wrap(from_fn(require_authentication)),
+                .wrap(from_fn(require_authentication::<Unreachable>)),
         )
         .await;
 

@@ -1,5 +1,5 @@
-//! Authentication settings: which issuer and audience to trust, where its keys live,
-//! and how users are mapped.
+//! Which issuer and audience to trust, where the issuer's keys live, and how long
+//! verified tokens and keys are kept.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -7,30 +7,33 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 use url::Url;
 
-use crate::configuration::{ConfigError, Env};
+use crate::env::{ConfigError, Env};
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`. 30 s absorbs ordinary NTP drift
 /// between Auth0 and this host without keeping an expired token usable for long.
 pub const DEFAULT_LEEWAY_SECS: u64 = 30;
 
+/// Everything [`Authenticator`](crate::Authenticator) needs, usually read with
+/// [`AuthSettings::from_env`].
 #[derive(Clone, Debug)]
 pub struct AuthSettings {
     /// Compared for exact equality with the token's `iss`.
     pub issuer: String,
+    /// Where the issuer publishes its signing keys.
     pub jwks_uri: Url,
+    /// The API identifier tokens must name in `aud`.
     pub audience: String,
+    /// Accepted signing algorithms (asymmetric only).
     pub algorithms: Vec<Algorithm>,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
     pub leeway: Duration,
-    pub user_mapping: UserMapping,
-    /// How long a mapped user is reused without reading the database; zero disables the cache.
-    pub user_cache_ttl: Duration,
-    /// How many mapped users are cached at most; zero disables the cache.
-    pub user_cache_capacity: u64,
     /// How many verified tokens are remembered (until their `exp`); zero disables the cache.
     pub token_cache_capacity: u64,
+    /// How the key set is fetched and cached.
     pub jwks: JwksSettings,
 }
 
+/// How the issuer's key set is fetched and cached.
 #[derive(Clone, Debug)]
 pub struct JwksSettings {
     /// How long a fetched key set is trusted before it is fetched again.
@@ -43,16 +46,12 @@ pub struct JwksSettings {
     pub insecure_http: bool,
 }
 
-/// How a valid token becomes a row in `users`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UserMapping {
-    /// One row per token subject, created on first sight (Django's RemoteUserBackend).
-    Remote,
-    /// Every token is the seeded `auth0user`, as the original tutorial did.
-    Shared,
-}
-
 impl AuthSettings {
+    /// Reads the `AUTH0_*` variables: `AUTH0_DOMAIN` or `AUTH0_ISSUER`, `AUTH0_AUDIENCE`
+    /// (or `API_IDENTIFIER`), and optional `AUTH0_JWKS_URI`, `AUTH0_ALGORITHMS`,
+    /// `AUTH0_LEEWAY_SECS`, `AUTH0_TOKEN_CACHE_CAPACITY`, `AUTH0_JWKS_CACHE_TTL_SECS`,
+    /// `AUTH0_JWKS_COOLDOWN_SECS`, `AUTH0_JWKS_TIMEOUT_SECS` and
+    /// `AUTH0_ALLOW_INSECURE_HTTP`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let issuer = match (env.optional("AUTH0_ISSUER"), env.optional("AUTH0_DOMAIN")) {
             (Some(issuer), _) => {
@@ -83,26 +82,12 @@ impl AuthSettings {
 
         let audience = audience_from_env(env)?;
 
-        let user_mapping = match env.optional("AUTH0_USER_MAPPING").as_deref() {
-            None | Some("remote") => UserMapping::Remote,
-            Some("shared") => UserMapping::Shared,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "AUTH0_USER_MAPPING",
-                    format!("invalid value {other:?}: expected remote or shared"),
-                ))
-            }
-        };
-
         Ok(Self {
             issuer,
             jwks_uri,
             audience,
             algorithms: parse_algorithms(&env.list("AUTH0_ALGORITHMS", "RS256"))?,
             leeway: env.seconds("AUTH0_LEEWAY_SECS", DEFAULT_LEEWAY_SECS)?,
-            user_mapping,
-            user_cache_ttl: env.seconds("USER_CACHE_TTL_SECS", 60)?,
-            user_cache_capacity: env.parsed("USER_CACHE_CAPACITY", 100_000)?,
             token_cache_capacity: env.parsed("AUTH0_TOKEN_CACHE_CAPACITY", 10_000)?,
             jwks: JwksSettings {
                 cache_ttl: env.seconds("AUTH0_JWKS_CACHE_TTL_SECS", 600)?,
@@ -221,7 +206,6 @@ mod tests {
         );
         assert_eq!(settings.algorithms, [Algorithm::RS256]);
         assert_eq!(settings.leeway, Duration::from_secs(DEFAULT_LEEWAY_SECS));
-        assert_eq!(settings.user_mapping, UserMapping::Remote);
     }
 
     #[test]
@@ -258,9 +242,6 @@ mod tests {
             ("AUTH0_ALGORITHMS", "HS256"),
             ("AUTH0_ALGORITHMS", "RS256,XX999"),
             ("AUTH0_LEEWAY_SECS", "-1"),
-            ("AUTH0_USER_MAPPING", "everyone"),
-            ("USER_CACHE_TTL_SECS", "soon"),
-            ("USER_CACHE_CAPACITY", "many"),
             ("AUTH0_JWKS_URI", "ftp://t.auth0.com/keys"),
             ("AUTH0_JWKS_TIMEOUT_SECS", "0"),
         ] {

@@ -10,6 +10,8 @@ const REALM: &str = "api";
 /// Seconds a client should wait before retrying when a dependency is down.
 const RETRY_AFTER_SECS: &str = "5";
 
+/// Why a request's credentials were refused. As an actix-web [`ResponseError`] it renders
+/// the RFC 6750 response: status, `WWW-Authenticate` challenge and a JSON body.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum AuthError {
     /// No `Authorization` header, or a scheme other than Bearer.
@@ -21,21 +23,12 @@ pub enum AuthError {
     /// The token is malformed, expired, forged or not meant for us (RFC 6750 `invalid_token`).
     #[error("{0}")]
     InvalidToken(&'static str),
-    /// The token is valid but its user may not sign in.
-    #[error("User inactive or deleted.")]
-    InactiveUser,
     /// The token is valid but lacks a scope the route requires.
     #[error("insufficient scope: {0}")]
     InsufficientScope(&'static str),
-    /// The token is valid but cannot be mapped to a user (name collision, name too long).
-    #[error("{0}")]
-    UserRefused(&'static str),
     /// No signing keys could be obtained from the issuer.
     #[error("The authorization server's signing keys are unavailable; try again shortly.")]
     KeysUnavailable,
-    /// The user directory (database) could not be reached.
-    #[error("The service is temporarily unavailable; try again shortly.")]
-    DirectoryUnavailable,
 }
 
 impl AuthError {
@@ -48,11 +41,10 @@ impl AuthError {
             Self::MissingCredentials => Some(format!(r#"Bearer realm="{REALM}""#)),
             Self::InvalidRequest(reason) => Some(invalid("invalid_request", reason)),
             Self::InvalidToken(reason) => Some(invalid("invalid_token", reason)),
-            Self::InactiveUser => Some(invalid("invalid_token", &self.to_string())),
             Self::InsufficientScope(scope) => Some(format!(
                 r#"Bearer realm="{REALM}", error="insufficient_scope", scope="{scope}""#
             )),
-            Self::UserRefused(_) | Self::KeysUnavailable | Self::DirectoryUnavailable => None,
+            Self::KeysUnavailable => None,
         }
     }
 }
@@ -60,12 +52,10 @@ impl AuthError {
 impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MissingCredentials | Self::InvalidToken(_) | Self::InactiveUser => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::MissingCredentials | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            Self::InsufficientScope(_) | Self::UserRefused(_) => StatusCode::FORBIDDEN,
-            Self::KeysUnavailable | Self::DirectoryUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

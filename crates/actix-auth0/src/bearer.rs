@@ -5,7 +5,7 @@
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 use actix_web_httpauth::headers::authorization::Bearer;
 
-use super::AuthError;
+use crate::AuthError;
 
 /// Extracts the bearer credentials. `Bearer`'s `Debug` prints `Bearer ******`, so the
 /// value is safe to carry through code that may log it.
@@ -115,7 +115,7 @@ mod properties {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(crate::fuzz::config())]
+        #![proptest_config(fuzz_strategies::config())]
 
         /// Any header bytes: an answer, never a panic; what passes is a b64token.
         #[test]

@@ -1,4 +1,4 @@
-//! Strategies shared by the property tests that feed hostile input to every parser
+//! Strategies shared by the workspace's property tests, which feed hostile input to every parser
 //! (stable Rust has no cargo-fuzz here; these run in CI for a bounded number of cases).
 
 use proptest::prelude::*;

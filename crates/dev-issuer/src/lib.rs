@@ -1,9 +1,10 @@
-//! A stand-in for an Auth0 tenant, for local development and tests only (`todo-api
-//! dev-issuer`). It serves a JWKS, an OpenID discovery document and Auth0's
+//! A stand-in for an Auth0 tenant, for local development and tests only (the `dev-issuer`
+//! binary). It serves a JWKS, an OpenID discovery document and Auth0's
 //! client-credentials token endpoint, and signs RS256 access tokens shaped like Auth0's.
 //!
 //! The API has no built-in bypass: it trusts these tokens only because its
-//! `AUTH0_ISSUER` points here.
+//! `AUTH0_ISSUER` points here. It is its own crate so that the API's release binary and
+//! image never contain a token minter.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -20,8 +21,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::auth::audience_from_env;
-use crate::configuration::{ConfigError, Env};
+use actix_auth0::{audience_from_env, ConfigError, Env};
 
 /// RSA modulus size, as Auth0 uses.
 const KEY_BITS: usize = 2048;

@@ -1,23 +1,113 @@
-//! Mapping a validated token to a row in `users` (Django's RemoteUserBackend pattern).
+//! Mapping a validated token to a row in `users` (Django's RemoteUserBackend pattern):
+//! the application's [`ResolvePrincipal`] for the Auth0 layer.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_auth0::{AuthError, Claims, ConfigError, Env, ResolvePrincipal};
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::PgConnection;
 
-use super::settings::UserMapping;
-use super::AuthError;
 use crate::database::Database;
 
 /// Django's `username` column width.
 const MAX_USERNAME_CHARS: usize = 150;
 /// The seeded row every token maps to in [`UserMapping::Shared`].
 const SHARED_USERNAME: &str = "auth0user";
+const INACTIVE: &str = "User inactive or deleted.";
 /// `last_login` is refreshed at most this often, so a busy user causes no write per request.
 const LAST_LOGIN_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// How a valid token becomes a row in `users`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserMapping {
+    /// One row per token subject, created on first sight (Django's RemoteUserBackend).
+    Remote,
+    /// Every token is the seeded `auth0user`, as the original tutorial did.
+    Shared,
+}
+
+/// How tokens map to users, and how long mapped users are cached.
+#[derive(Clone, Debug)]
+pub struct UserSettings {
+    pub mapping: UserMapping,
+    /// How long a mapped user is reused without reading the database; zero disables the cache.
+    pub cache_ttl: Duration,
+    /// How many mapped users are cached at most; zero disables the cache.
+    pub cache_capacity: u64,
+}
+
+impl UserSettings {
+    /// `AUTH0_USER_MAPPING`, `USER_CACHE_TTL_SECS` and `USER_CACHE_CAPACITY`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let mapping = match env.optional("AUTH0_USER_MAPPING").as_deref() {
+            None | Some("remote") => UserMapping::Remote,
+            Some("shared") => UserMapping::Shared,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "AUTH0_USER_MAPPING",
+                    format!("invalid value {other:?}: expected remote or shared"),
+                ))
+            }
+        };
+        Ok(Self {
+            mapping,
+            cache_ttl: env.seconds("USER_CACHE_TTL_SECS", 60)?,
+            cache_capacity: env.parsed("USER_CACHE_CAPACITY", 100_000)?,
+        })
+    }
+}
+
+/// What the protected handlers receive (as `Principal<AuthenticatedUser>`): the mapped
+/// user and the validated claims of the request's token.
+#[derive(Clone, Debug)]
+pub struct AuthenticatedUser {
+    pub user: Arc<User>,
+    pub claims: Arc<Claims>,
+}
+
+/// Why a valid token's user may not use the API.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum UserError {
+    /// The user row is deactivated, or gone.
+    #[error("{INACTIVE}")]
+    Inactive,
+    /// The subject cannot be mapped to a user (name collision, name too long).
+    #[error("{0}")]
+    Refused(&'static str),
+    /// The database could not be reached.
+    #[error("The service is temporarily unavailable; try again shortly.")]
+    Unavailable,
+}
+
+impl ResponseError for UserError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Inactive => StatusCode::UNAUTHORIZED,
+            Self::Refused(_) => StatusCode::FORBIDDEN,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Inactive = self {
+            // To the client, a user who may not sign in holds a token that is no longer
+            // good: RFC 6750's invalid_token, with its challenge.
+            return AuthError::InvalidToken(INACTIVE).error_response();
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::Unavailable = self {
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        response.json(json!({ "detail": self.to_string() }))
+    }
+}
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct User {
@@ -34,10 +124,10 @@ pub struct User {
 pub struct Username(String);
 
 impl Username {
-    pub fn from_subject(sub: &str) -> Result<Self, AuthError> {
+    pub fn from_subject(sub: &str) -> Result<Self, UserError> {
         let username = sub.replace('|', ".");
         if username.chars().count() > MAX_USERNAME_CHARS {
-            return Err(AuthError::UserRefused(
+            return Err(UserError::Refused(
                 "The token subject is too long to be a username (150 characters at most).",
             ));
         }
@@ -53,24 +143,44 @@ impl Username {
 pub struct UserDirectory {
     mapping: UserMapping,
     cache: Option<Cache<String, Arc<User>>>,
+    database: Arc<Database>,
+}
+
+impl ResolvePrincipal for UserDirectory {
+    type Principal = AuthenticatedUser;
+    type Error = UserError;
+
+    async fn resolve(&self, claims: &Arc<Claims>) -> Result<AuthenticatedUser, UserError> {
+        let user = self.user(&claims.sub).await?;
+        tracing::Span::current().record("user_id", user.id);
+        Ok(AuthenticatedUser {
+            user,
+            claims: Arc::clone(claims),
+        })
+    }
 }
 
 impl UserDirectory {
     /// Caches at most `cache_capacity` users, whatever the number of distinct subjects
-    /// seen, each for `cache_ttl`; either being zero disables the cache.
-    pub fn new(mapping: UserMapping, cache_ttl: Duration, cache_capacity: u64) -> Self {
-        let cache = (!cache_ttl.is_zero() && cache_capacity > 0).then(|| {
+    /// seen, each for `cache_ttl`; either being zero disables the cache. Users not
+    /// cached are read from `database`.
+    pub fn new(settings: &UserSettings, database: Arc<Database>) -> Self {
+        let cache = (!settings.cache_ttl.is_zero() && settings.cache_capacity > 0).then(|| {
             Cache::builder()
-                .max_capacity(cache_capacity)
-                .time_to_live(cache_ttl)
+                .max_capacity(settings.cache_capacity)
+                .time_to_live(settings.cache_ttl)
                 .build()
         });
-        Self { mapping, cache }
+        Self {
+            mapping: settings.mapping,
+            cache,
+            database,
+        }
     }
 
     /// The user for `sub`; refuses inactive users. A deactivated user is refused at
     /// the latest one cache TTL after the change.
-    pub async fn resolve(&self, sub: &str, database: &Database) -> Result<Arc<User>, AuthError> {
+    pub async fn user(&self, sub: &str) -> Result<Arc<User>, UserError> {
         let key = match self.mapping {
             UserMapping::Remote => sub,
             UserMapping::Shared => "",
@@ -78,18 +188,18 @@ impl UserDirectory {
         let user = match &self.cache {
             // Concurrent misses for one key share a single load.
             Some(cache) => cache
-                .try_get_with_by_ref(key, self.load(sub, database))
+                .try_get_with_by_ref(key, self.load(sub))
                 .await
                 .map_err(|err| (*err).clone())?,
-            None => self.load(sub, database).await?,
+            None => self.load(sub).await?,
         };
         if !user.is_active {
-            return Err(AuthError::InactiveUser);
+            return Err(UserError::Inactive);
         }
         Ok(user)
     }
 
-    async fn load(&self, sub: &str, database: &Database) -> Result<Arc<User>, AuthError> {
+    async fn load(&self, sub: &str) -> Result<Arc<User>, UserError> {
         // Checked before any query: a subject that cannot be a username is refused outright.
         let username = match self.mapping {
             UserMapping::Remote => Some(Username::from_subject(sub)?),
@@ -97,7 +207,8 @@ impl UserDirectory {
         };
         // One connection for the whole load: lookups, insert and `last_login` write.
         let sub = sub.to_owned();
-        let user = database
+        let user = self
+            .database
             .run(move |connection| {
                 Box::pin(async move {
                     let user = match &username {
@@ -114,11 +225,11 @@ impl UserDirectory {
             .map_err(directory_unavailable)?;
         match (user, self.mapping) {
             (Some(user), _) => Ok(Arc::new(user)),
-            (None, UserMapping::Remote) => Err(AuthError::UserRefused(
+            (None, UserMapping::Remote) => Err(UserError::Refused(
                 "The username derived from this token's subject belongs to another user.",
             )),
             // The seeded shared row is gone: nobody may use the API.
-            (None, UserMapping::Shared) => Err(AuthError::InactiveUser),
+            (None, UserMapping::Shared) => Err(UserError::Inactive),
         }
     }
 }
@@ -198,9 +309,9 @@ async fn touch_last_login(
 }
 
 /// Logs the database error (it may name tables, never tokens) and hides it from the client.
-fn directory_unavailable(error: sqlx::Error) -> AuthError {
+fn directory_unavailable(error: sqlx::Error) -> UserError {
     tracing::error!(%error, "user directory query failed");
-    AuthError::DirectoryUnavailable
+    UserError::Unavailable
 }
 
 #[cfg(test)]
@@ -222,11 +333,29 @@ mod tests {
     }
 
     #[test]
+    fn settings_default_to_remote_users_and_name_bad_variables() {
+        let unset = UserSettings::from_env(&Env::from_fn(|_| None)).unwrap();
+        assert_eq!(unset.mapping, UserMapping::Remote);
+        for (var, value) in [
+            ("AUTH0_USER_MAPPING", "everyone"),
+            ("USER_CACHE_TTL_SECS", "soon"),
+            ("USER_CACHE_CAPACITY", "many"),
+        ] {
+            let env = Env::from_fn(|name| (name == var).then(|| value.to_owned()));
+            assert_eq!(
+                UserSettings::from_env(&env).unwrap_err().var,
+                var,
+                "{var}={value}"
+            );
+        }
+    }
+
+    #[test]
     fn usernames_are_limited_to_150_characters() {
         assert!(Username::from_subject(&"é".repeat(150)).is_ok());
         assert!(matches!(
             Username::from_subject(&"é".repeat(151)),
-            Err(AuthError::UserRefused(_))
+            Err(UserError::Refused(_))
         ));
     }
 }

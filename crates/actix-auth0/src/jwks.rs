@@ -17,21 +17,24 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use url::Url;
 
-use super::settings::JwksSettings;
+use crate::JwksSettings;
 
 /// A JWKS larger than this is refused (Auth0 serves a few KiB).
 const MAX_JWKS_BYTES: usize = 1024 * 1024;
 
+/// Why no key could be had for a token.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// The issuer answered, and publishes no key with this `kid`.
     #[error("no key in the issuer's JWKS has this kid")]
     UnknownKid,
+    /// The issuer could not be asked, and no cached key has this `kid`.
     #[error("the issuer's JWKS could not be fetched and no key is cached")]
     Unavailable,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum FetchError {
+enum FetchError {
     #[error("request failed: {0}")]
     Http(#[from] reqwest::Error),
     #[error("document is larger than {MAX_JWKS_BYTES} bytes")]
@@ -64,7 +67,7 @@ impl KeyFamily {
 
 /// One public signing key, ready to verify signatures.
 pub struct VerificationKey {
-    pub(super) key: DecodingKey,
+    pub(crate) key: DecodingKey,
     family: KeyFamily,
     /// The `alg` the JWK pins the key to, if any.
     algorithm: Option<Algorithm>,
@@ -151,6 +154,7 @@ struct FetchLog {
     last_failed: bool,
 }
 
+/// The issuer's signing keys, fetched from its JWKS URL on first need and cached.
 pub struct KeyStore {
     client: reqwest::Client,
     uri: Url,
@@ -162,6 +166,7 @@ pub struct KeyStore {
 }
 
 impl KeyStore {
+    /// A store for the JWKS at `uri`; builds the HTTP client, fetches nothing yet.
     pub fn new(uri: Url, settings: JwksSettings) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .timeout(settings.fetch_timeout)
@@ -275,7 +280,7 @@ impl KeyStore {
 #[cfg(test)]
 impl KeyStore {
     /// A store already holding the keys of `document`, as if just fetched.
-    pub(super) fn preloaded(document: &[u8], settings: JwksSettings) -> Self {
+    pub(crate) fn preloaded(document: &[u8], settings: JwksSettings) -> Self {
         let unreachable = Url::parse("http://127.0.0.1:9/jwks.json").expect("static URL");
         let store = Self::new(unreachable, settings).expect("client");
         let set = KeySet::parse(document).expect("a valid test JWKS");
@@ -353,7 +358,7 @@ mod properties {
     const JWK_FIELDS: &[&str] = &["kty", "kid", "use", "alg", "n", "e", "x", "y", "crv", "k"];
 
     proptest! {
-        #![proptest_config(crate::fuzz::config())]
+        #![proptest_config(fuzz_strategies::config())]
 
         #[test]
         fn any_bytes_parse_or_fail_cleanly(document in prop::collection::vec(any::<u8>(), 0..512)) {
@@ -363,7 +368,7 @@ mod properties {
         /// Key sets whose keys are arbitrary objects made of JWK field names.
         #[test]
         fn any_key_set_parses_or_fails_cleanly(
-            keys in prop::collection::vec(crate::fuzz::json_object_with_keys(JWK_FIELDS), 0..6)
+            keys in prop::collection::vec(fuzz_strategies::json_object_with_keys(JWK_FIELDS), 0..6)
         ) {
             let document = serde_json::json!({ "keys": keys }).to_string();
             if let Ok(set) = KeySet::parse(document.as_bytes()) {
