@@ -184,6 +184,38 @@ async fn not_before_and_issued_at_must_not_be_in_the_future() {
 }
 
 #[tokio::test]
+async fn time_claims_that_are_not_json_numbers_are_invalid() {
+    let app = spawn_app().await;
+    let builder = || app.issuer.token_builder("auth0|a");
+    for claim in ["exp", "nbf", "iat"] {
+        for wrong in [
+            json!("now"),
+            json!(now().to_string()),
+            json!(false),
+            json!(true),
+            json!([now()]),
+            json!({"seconds": now()}),
+            Value::Null,
+        ] {
+            let token = builder().claim(claim, wrong.clone()).sign();
+            let response = app.get_as("/api/private", &token).send().await.unwrap();
+            assert!(
+                challenge(&response).contains(r#"error="invalid_token""#),
+                "{claim}: {wrong}"
+            );
+            assert_eq!(response.status(), 401, "{claim}: {wrong}");
+        }
+    }
+    // A NumericDate may have a fraction (RFC 7519 section 2).
+    let fractional = builder()
+        .claim("nbf", json!(now() as f64 - 0.5))
+        .claim("iat", json!(now() as f64 - 0.25))
+        .claim("exp", json!(now() as f64 + 600.5))
+        .sign();
+    assert_accepted(&app, &fractional).await;
+}
+
+#[tokio::test]
 async fn issuer_must_match_exactly() {
     let app = spawn_app().await;
     let issuer = app.issuer.base_url.clone();
@@ -379,6 +411,22 @@ async fn scopes_come_from_scope_or_permissions() {
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "{claims}");
+    }
+    // Some providers send permissions as one space-separated string, like scope.
+    for (permissions, status) in [
+        ("write:messages", 403),
+        ("write:messages read:messages", 200),
+    ] {
+        let token = builder()
+            .claim("scope", json!("openid"))
+            .claim("permissions", json!(permissions))
+            .sign();
+        let response = app
+            .get_as("/api/private-scoped", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "permissions {permissions:?}");
     }
     let near_miss = builder()
         .claim("scope", json!("read:messages2 read"))

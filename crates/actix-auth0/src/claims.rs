@@ -36,27 +36,61 @@ impl Claims {
 }
 
 /// The payload as sent. Registered claims default when absent so that jsonwebtoken's
-/// own checks, which run after deserialization, report which one is missing.
+/// own checks, which run before this is read, report which one is missing. jsonwebtoken
+/// skips a time claim it cannot read as a number; here such a claim fails the token.
 #[derive(Deserialize)]
 struct Payload {
     #[serde(default)]
     sub: String,
     #[serde(default)]
     iss: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numeric_date")]
     exp: i64,
+    /// Checked against the clock by jsonwebtoken; read here only to refuse a wrong type.
+    #[serde(default, rename = "nbf", deserialize_with = "optional_numeric_date")]
+    _not_before: Option<i64>,
+    #[serde(default, deserialize_with = "optional_numeric_date")]
     iat: Option<i64>,
     #[serde(default)]
-    scope: Option<ScopeClaim>,
+    scope: Option<Words>,
+    /// Auth0 RBAC sends a list; some providers send one space-separated string, like `scope`.
     #[serde(default)]
-    permissions: Vec<String>,
+    permissions: Option<Words>,
 }
 
+/// A list given as one space-separated string or as an array.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum ScopeClaim {
+enum Words {
     SpaceSeparated(String),
     List(Vec<String>),
+}
+
+impl Words {
+    fn into_iter(self) -> impl Iterator<Item = String> {
+        let words = match self {
+            Self::SpaceSeparated(words) => words.split_whitespace().map(str::to_owned).collect(),
+            Self::List(words) => words,
+        };
+        words.into_iter()
+    }
+}
+
+/// RFC 7519's NumericDate: a JSON number of seconds (fractions allowed), never a string,
+/// boolean, null, array or object.
+fn numeric_date<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let seconds = f64::deserialize(deserializer)?;
+    if !seconds.is_finite() {
+        return Err(serde::de::Error::custom("NumericDate is not finite"));
+    }
+    // Saturates far outside the range of any real date.
+    Ok(seconds.floor() as i64)
+}
+
+fn optional_numeric_date<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    numeric_date(deserializer).map(Some)
 }
 
 /// Verifies access tokens against the issuer's keys and remembers the ones it verified.
@@ -197,14 +231,11 @@ impl TokenValidator {
         {
             return Err(AuthError::InvalidToken("Token was issued in the future."));
         }
-        let mut scopes: HashSet<String> = match payload.scope {
-            Some(ScopeClaim::SpaceSeparated(scope)) => {
-                scope.split_whitespace().map(str::to_owned).collect()
-            }
-            Some(ScopeClaim::List(scopes)) => scopes.into_iter().collect(),
-            None => HashSet::new(),
-        };
-        scopes.extend(payload.permissions);
+        let scopes: HashSet<String> = [payload.scope, payload.permissions]
+            .into_iter()
+            .flatten()
+            .flat_map(Words::into_iter)
+            .collect();
         let claims = Claims {
             sub: payload.sub,
             iss: payload.iss,
