@@ -92,6 +92,7 @@ fn bench_auth(c: &mut Criterion) {
             max_connections: 1,
             migrate: false,
             acquire_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(8),
             connect_timeout: Duration::from_secs(3),
             idle_check_after: Duration::from_secs(30),
         })

@@ -17,8 +17,12 @@ pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
     pub migrate: bool,
-    /// How long a request waits for a pooled connection before answering 503.
+    /// How long opening a connection, or the idle check's ping, may take before the
+    /// database counts as unreachable.
     pub acquire_timeout: Duration,
+    /// Bound on one database call of a request: the wait for a pooled connection (a busy
+    /// pool of a slow database is no outage), opening it, and the query; then 503.
+    pub request_timeout: Duration,
     /// How long start-up keeps retrying an unreachable database before giving up.
     pub connect_timeout: Duration,
     /// A pooled connection idle this long is pinged before it serves a request.
@@ -33,6 +37,7 @@ impl std::fmt::Debug for DatabaseSettings {
             .field("max_connections", &self.max_connections)
             .field("migrate", &self.migrate)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("request_timeout", &self.request_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("idle_check_after", &self.idle_check_after)
             .finish()
@@ -47,6 +52,11 @@ impl DatabaseSettings {
             max_connections: env.at_least("DATABASE_MAX_CONNECTIONS", 10, 1)?,
             migrate: env.flag("DATABASE_MIGRATE", true)?,
             acquire_timeout: env.seconds("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
+            request_timeout: Duration::from_secs(env.at_least(
+                "DATABASE_REQUEST_TIMEOUT_SECS",
+                8,
+                1,
+            )?),
             connect_timeout: env.seconds("DATABASE_CONNECT_TIMEOUT_SECS", 30)?,
             idle_check_after: env.seconds("DATABASE_IDLE_CHECK_SECS", 30)?,
         })
@@ -137,6 +147,7 @@ pub fn is_connection_failure(error: &sqlx::Error) -> bool {
 /// thread does nothing else, so a connection goes back as soon as its reply arrives.
 pub struct Database {
     pool: managed::Pool<Connector>,
+    request_timeout: Duration,
     /// The database thread's runtime, where every query runs.
     driver: tokio::runtime::Handle,
     /// Dropping it ends the database thread, closing its connections.
@@ -145,8 +156,7 @@ pub struct Database {
 
 impl Database {
     /// A pool of at most `max_connections`, opened on first use, and the thread that
-    /// runs its queries. A request waits at most `acquire_timeout` for a connection.
-    /// Nothing is connected yet.
+    /// runs its queries. Nothing is connected yet.
     pub fn new(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
         let options: PgConnectOptions = settings.url.parse()?;
         // Every query here is a short indexed lookup whose best plan does not depend on
@@ -161,10 +171,11 @@ impl Database {
             idle_check_after: settings.idle_check_after,
         };
         let acquire_timeout = Some(settings.acquire_timeout);
+        // The wait for a free connection has no bound of its own: `run`'s deadline
+        // covers it together with the query.
         let pool = managed::Pool::builder(connector)
             .max_size(settings.max_connections as usize)
             .runtime(deadpool::Runtime::Tokio1)
-            .wait_timeout(acquire_timeout)
             .create_timeout(acquire_timeout)
             .recycle_timeout(acquire_timeout)
             .build()
@@ -179,14 +190,16 @@ impl Database {
             .spawn(move || runtime.block_on(stopped))?;
         Ok(Self {
             pool,
+            request_timeout: settings.request_timeout,
             driver,
             _stop: stop,
         })
     }
 
-    /// Runs `query` on a pooled connection, on the database thread. A connection that
-    /// failed is closed rather than handed to the next request. The query runs to its end
-    /// even if the caller stops waiting (its client went away).
+    /// Runs `query` on a pooled connection, on the database thread, within the request
+    /// timeout (waiting for the connection included). A connection that failed, or whose
+    /// query ran out of time, is closed rather than handed to the next request. The query
+    /// runs to its end even if the caller stops waiting (its client went away).
     pub async fn run<T, Q>(&self, query: Q) -> Result<T, sqlx::Error>
     where
         T: Send + 'static,
@@ -194,20 +207,33 @@ impl Database {
             + Send
             + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, budget) = (self.pool.clone(), self.request_timeout);
         let outcome = self
             .driver
             .spawn(async move {
-                let mut connection = pool.get().await.map_err(|error| match error {
-                    PoolError::Backend(error) => error,
-                    PoolError::Closed => sqlx::Error::PoolClosed,
-                    // The last two cannot happen (the pool has a runtime and no hooks);
-                    // like a timeout, they leave the request without a connection.
-                    PoolError::Timeout(_)
-                    | PoolError::NoRuntimeSpecified
-                    | PoolError::PostCreateHook(_) => sqlx::Error::PoolTimedOut,
-                })?;
-                let outcome = query(&mut connection).await;
+                let deadline = tokio::time::Instant::now() + budget;
+                let checkout = tokio::time::timeout_at(deadline, pool.get());
+                let mut connection = match checkout.await {
+                    Ok(connection) => connection.map_err(|error| match error {
+                        PoolError::Backend(error) => error,
+                        PoolError::Closed => sqlx::Error::PoolClosed,
+                        // The last two cannot happen (the pool has a runtime and no hooks);
+                        // like a timeout, they leave the request without a connection.
+                        PoolError::Timeout(_)
+                        | PoolError::NoRuntimeSpecified
+                        | PoolError::PostCreateHook(_) => sqlx::Error::PoolTimedOut,
+                    })?,
+                    Err(_) => return Err(sqlx::Error::PoolTimedOut),
+                };
+                let outcome = match tokio::time::timeout_at(deadline, query(&mut connection)).await
+                {
+                    Ok(outcome) => outcome,
+                    // Cut off mid-query, the connection's state is unknown.
+                    Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the database did not answer in time",
+                    ))),
+                };
                 if outcome.as_ref().is_err_and(is_connection_failure) {
                     // Out of the pool; dropping it closes the socket.
                     drop(Object::take(connection));

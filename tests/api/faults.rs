@@ -1,9 +1,11 @@
-//! The service under faults: a database outage, sustained concurrent load.
+//! The service under faults: a database outage, a slow or silent database, sustained
+//! concurrent load.
 
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use sqlx::Connection;
 
 use crate::helpers::*;
 
@@ -193,4 +195,102 @@ async fn a_connection_ended_by_the_server_costs_one_503_then_is_replaced() {
     let (status, body) = status_and_json(list().await.unwrap()).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(list().await.unwrap().status(), 200);
+}
+
+/// Migrates `database` over a direct connection, so an app behind a slow proxy starts
+/// without paying the latency for every migration statement.
+async fn migrate_directly(database: &TestDatabase) {
+    let mut connection = sqlx::PgConnection::connect(&database.url).await.unwrap();
+    todo_api::database::MIGRATOR
+        .run(&mut connection)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_database_is_not_an_outage() {
+    let database = TestDatabase::create().await;
+    migrate_directly(&database).await;
+    // 400 ms per round trip: a connection costs ~4 of them (TLS probe, SCRAM), a new
+    // user 2-4 more, the list 1-2.
+    let proxy = TcpProxy::with_latency(server_addr(), Duration::from_millis(200)).await;
+    let url = via_proxy(&database, &proxy);
+    let app = spawn_app_on(
+        TestIssuer::start().await,
+        database,
+        &url,
+        &[("DATABASE_MIGRATE", "false")],
+    )
+    .await;
+    // Twenty new users at once: twice the pool, every request needs a connection.
+    let tokens: Vec<String> = (0..20)
+        .map(|n| app.issuer.token(&format!("auth0|slow-{n}")))
+        .collect();
+    let responses = futures_util::future::join_all(
+        tokens
+            .iter()
+            .map(|token| app.get_as("/api/task/", token).send()),
+    )
+    .await;
+    for response in responses {
+        let (status, body) = status_and_json(response.unwrap()).await;
+        assert_eq!((status, body), (200, json!([])));
+    }
+    assert_eq!(app.user_count().await, 21, "auth0user and the twenty");
+}
+
+#[tokio::test]
+async fn a_database_that_stops_answering_is_503_within_ten_seconds() {
+    let database = TestDatabase::create().await;
+    let proxy = TcpProxy::start(server_addr()).await;
+    let url = via_proxy(&database, &proxy);
+    let app = spawn_app_on(TestIssuer::start().await, database, &url, &[]).await;
+    let known = app.issuer.token("auth0|known");
+    assert_eq!(
+        app.get_as("/api/task/", &known)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    proxy.stall();
+    // A cached user's query on a pooled connection, and a new user's first lookup.
+    let stranger = app.issuer.token("auth0|stranger");
+    for token in [&known, &stranger] {
+        let started = Instant::now();
+        let response = tokio::time::timeout(
+            Duration::from_secs(15),
+            app.get_as("/api/task/", token).send(),
+        )
+        .await
+        .expect("an answer, not a hang")
+        .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(response.headers()["retry-after"], "5");
+        assert_eq!(response.status(), 503);
+    }
+
+    proxy.restore();
+    let mut recovered = false;
+    for _ in 0..40 {
+        if app
+            .get_as("/api/task/", &known)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(recovered, "served again once the database answers");
 }

@@ -380,34 +380,51 @@ pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
     (status, body)
 }
 
-/// A TCP proxy on 127.0.0.1 that can cut every connection through it, to simulate a
-/// database outage, and let traffic through again.
+/// A TCP proxy on 127.0.0.1 in front of the database: it can add latency, cut every
+/// connection through it (an outage), stall them (a database that stops answering), and
+/// let traffic through again.
 pub struct TcpProxy {
     pub port: u16,
     open: Arc<std::sync::atomic::AtomicBool>,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
     generation: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl TcpProxy {
     pub async fn start(target: std::net::SocketAddr) -> Self {
+        Self::with_latency(target, Duration::ZERO).await
+    }
+
+    /// Delays every chunk `one_way` in each direction, so a round trip costs twice that;
+    /// chunks in flight overlap, so throughput is not limited.
+    pub async fn with_latency(target: std::net::SocketAddr, one_way: Duration) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (generation, _) = tokio::sync::watch::channel(0u64);
         let generation = Arc::new(generation);
-        let (accept_open, accept_generation) = (Arc::clone(&open), Arc::clone(&generation));
+        let (accept_open, accept_stalled, accept_generation) = (
+            Arc::clone(&open),
+            Arc::clone(&stalled),
+            Arc::clone(&generation),
+        );
         tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 if !accept_open.load(Ordering::SeqCst) {
                     continue; // dropped: the client sees the connection closed
                 }
                 let mut cut = accept_generation.subscribe();
+                let stalled = Arc::clone(&accept_stalled);
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                    let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
                         return;
                     };
+                    let (from_client, to_client) = inbound.into_split();
+                    let (from_server, to_server) = outbound.into_split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = forward(from_client, to_server, one_way, Arc::clone(&stalled)) => {}
+                        _ = forward(from_server, to_client, one_way, stalled) => {}
                         _ = cut.changed() => {}
                     }
                 });
@@ -416,6 +433,7 @@ impl TcpProxy {
         Self {
             port,
             open,
+            stalled,
             generation,
         }
     }
@@ -426,9 +444,49 @@ impl TcpProxy {
         self.generation.send_modify(|g| *g += 1);
     }
 
+    /// Keeps every connection open but lets nothing through, old or new.
+    pub fn stall(&self) {
+        self.stalled.store(true, Ordering::SeqCst);
+    }
+
     pub fn restore(&self) {
+        self.stalled.store(false, Ordering::SeqCst);
         self.open.store(true, Ordering::SeqCst);
     }
+}
+
+/// Copies `from` to `to`, each chunk `delay` after it was read, holding chunks while
+/// `stalled`; returns when `from` closes and everything read was written.
+async fn forward(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay: Duration,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (chunks, mut pending) = tokio::sync::mpsc::unbounded_channel();
+    let read = async move {
+        let mut buffer = vec![0; 16 * 1024];
+        while let Ok(read @ 1..) = from.read(&mut buffer).await {
+            let due = tokio::time::Instant::now() + delay;
+            if chunks.send((due, buffer[..read].to_vec())).is_err() {
+                break;
+            }
+        }
+    };
+    let write = async move {
+        while let Some((due, chunk)) = pending.recv().await {
+            tokio::time::sleep_until(due).await;
+            while stalled.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            if to.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown().await;
+    };
+    tokio::join!(read, write);
 }
 
 /// The URL of `database` reached through `proxy`.
