@@ -16,16 +16,25 @@ use utoipa::ToSchema;
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// `{"detail": "..."}`: authentication failures, 404, 413, 415, 503.
-#[derive(ToSchema)]
+#[derive(serde::Serialize, ToSchema)]
 pub struct ErrorDetail {
     #[schema(example = "Not found.")]
     pub detail: String,
 }
 
 /// One list of messages per invalid field, e.g. `{"title": ["This field is required."]}`.
-#[derive(ToSchema)]
+#[derive(serde::Serialize, ToSchema)]
 #[schema(example = json!({"title": ["Ensure this field has no more than 50 characters."]}))]
 pub struct ValidationErrors(pub BTreeMap<String, Vec<String>>);
+
+/// A 400 body: field errors, or `{"detail": ...}` for a body that is not JSON, a bad query
+/// string, or several Authorization headers.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum BadRequest {
+    Fields(ValidationErrors),
+    Detail(ErrorDetail),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

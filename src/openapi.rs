@@ -2,13 +2,18 @@
 //! The routes know nothing of it: it reads them, never the other way round.
 
 use actix_auth0::PublicRoutes;
+use actix_web::http::Method;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpResponse;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::{ErrorDetail, ValidationErrors};
-use crate::routes::{self, health::Status, messages::Message, tasks::TaskCreate, tasks::TaskPatch};
+use crate::error::{BadRequest, ErrorDetail, ValidationErrors};
+use crate::routes::messages::{Forbidden, Message};
+use crate::routes::{self, health::Status, tasks::TaskCreate, tasks::TaskPatch};
 
 struct BearerJwt;
 
@@ -28,6 +33,83 @@ impl Modify for BearerJwt {
             ),
         );
     }
+}
+
+/// What the authentication layer may answer on every protected operation, documented
+/// once here rather than on each handler: 400 (several Authorization headers), 401 with
+/// its challenge, 403 (a user the token cannot be mapped to), 503 with `Retry-After`
+/// (the tenant's keys or the database unreachable). A response a handler documents
+/// itself (a 400 of field errors, a 403 for a missing scope) is kept.
+struct ProtectedResponses;
+
+impl Modify for ProtectedResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let detail = || Content::new(Some(Ref::from_schema_name("ErrorDetail")));
+        let header = |description: &str| {
+            HeaderBuilder::new()
+                .description(Some(description.to_owned()))
+                .build()
+        };
+        let challenge = "RFC 6750 challenge, e.g. `Bearer realm=\"api\", error=\"invalid_token\", error_description=\"...\"`";
+        let responses: [(&str, Response); 4] = [
+            (
+                "400",
+                ResponseBuilder::new()
+                    .description("Several Authorization headers (`error=\"invalid_request\"`)")
+                    .content("application/json", detail())
+                    .header("WWW-Authenticate", header(challenge))
+                    .build(),
+            ),
+            (
+                "401",
+                ResponseBuilder::new()
+                    .description("No token, or a token that is not valid for this API, or a user that is inactive")
+                    .content("application/json", detail())
+                    .header("WWW-Authenticate", header(challenge))
+                    .build(),
+            ),
+            (
+                "403",
+                ResponseBuilder::new()
+                    .description("The token's subject cannot be a user here (its username belongs to another subject, or is too long)")
+                    .content("application/json", detail())
+                    .build(),
+            ),
+            (
+                "503",
+                ResponseBuilder::new()
+                    .description("The tenant's signing keys or the database are unreachable; try again")
+                    .content("application/json", detail())
+                    .header("Retry-After", header("Seconds to wait: 5"))
+                    .build(),
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten().filter(is_protected) {
+                for (status, response) in &responses {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| RefOr::T(response.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn is_protected(operation: &&mut Operation) -> bool {
+    operation
+        .security
+        .as_ref()
+        .is_some_and(|requirements| !requirements.is_empty())
 }
 
 #[derive(OpenApi)]
@@ -51,8 +133,8 @@ impl Modify for BearerJwt {
         routes::tasks::destroy,
         serve,
     ),
-    components(schemas(ErrorDetail, Message, ValidationErrors, Status, TaskCreate, TaskPatch)),
-    modifiers(&BearerJwt),
+    components(schemas(ErrorDetail, Message, ValidationErrors, BadRequest, Forbidden, Status, TaskCreate, TaskPatch)),
+    modifiers(&BearerJwt, &ProtectedResponses),
     tags(
         (name = "tasks", description = "The caller's todo list"),
         (name = "quickstart", description = "Auth0's API quickstart endpoints"),
@@ -63,7 +145,8 @@ pub struct ApiDoc;
 
 /// Registers `GET /openapi.json` as a public route.
 pub fn configure(cfg: &mut ServiceConfig, public: &mut PublicRoutes) {
-    public.route(cfg, "/openapi.json", web::get().to(serve));
+    let resource = public.resource("/openapi.json");
+    cfg.service(routes::endpoint(resource, [(Method::GET, web::to(serve))]));
 }
 
 /// The OpenAPI document of this API.

@@ -3,11 +3,10 @@
 use actix_auth0::Principal;
 use actix_web::web::Json;
 
-use crate::error::ErrorDetail;
 use crate::users::{AuthenticatedUser, User};
 
 #[utoipa::path(get, path = "/api/me", tag = "quickstart",
-    responses((status = 200, body = User), (status = 401, body = ErrorDetail)),
+    responses((status = 200, body = User)),
     security(("bearer" = [])))]
 pub async fn me(principal: Principal<AuthenticatedUser>) -> Json<User> {
     Json(User::clone(&principal.user))

@@ -9,10 +9,19 @@ use crate::error::ErrorDetail;
 use crate::users::AuthenticatedUser;
 
 /// `{"message": "..."}`: the quickstart endpoints and a missing scope (403).
-#[derive(ToSchema)]
+#[derive(serde::Serialize, ToSchema)]
 pub struct Message {
     #[schema(example = "You don't have access to this resource")]
     pub message: String,
+}
+
+/// A 403 of `/api/private-scoped`: the quickstart's message for a missing scope, or a
+/// token whose subject cannot be a user here.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Forbidden {
+    MissingScope(Message),
+    UserRefused(ErrorDetail),
 }
 
 /// The Auth0 quickstart's scope for `/api/private-scoped`.
@@ -35,8 +44,7 @@ pub async fn public() -> HttpResponse {
 
 /// `GET /api/private`: any valid token.
 #[utoipa::path(get, path = "/api/private", tag = "quickstart",
-    responses((status = 200, body = Message),
-              (status = 401, body = ErrorDetail)),
+    responses((status = 200, body = Message)),
     security(("bearer" = [])))]
 pub async fn private(_: Principal<AuthenticatedUser>) -> HttpResponse {
     message("Hello from a private endpoint! You need to be authenticated to see this.")
@@ -45,8 +53,8 @@ pub async fn private(_: Principal<AuthenticatedUser>) -> HttpResponse {
 /// `GET /api/private-scoped`: a valid token granting `read:messages`.
 #[utoipa::path(get, path = "/api/private-scoped", tag = "quickstart",
     responses((status = 200, body = Message),
-              (status = 401, body = ErrorDetail),
-              (status = 403, description = "The token lacks read:messages", body = Message)),
+              (status = 403, description = "The token lacks read:messages (`error=\"insufficient_scope\"`), or its subject cannot be a user here",
+               body = Forbidden, headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"read:messages\"`")))),
     security(("bearer" = ["read:messages"])))]
 pub async fn private_scoped(_: Scoped<ReadMessages>) -> HttpResponse {
     message("Hello from a private endpoint! You need to be authenticated and have a scope of read:messages to see this.")

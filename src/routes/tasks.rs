@@ -6,40 +6,66 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
+use utoipa::openapi::{Object, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
 use crate::database::Database;
-use crate::domain::task::{Completeness, NewTask, Task, TaskChanges};
-use crate::error::{ApiError, ErrorDetail, ValidationErrors};
+use crate::domain::task::{Completeness, NewTask, Task, TaskChanges, MAX_TEXT_CHARS};
+use crate::error::{ApiError, BadRequest, ErrorDetail};
 use crate::extract::{field_error, JsonObject};
 use crate::users::AuthenticatedUser;
+
+const BODY_400: &str = "Field errors, or `{\"detail\": ...}` for a body that is not JSON";
+const BODY_413: &str = "The body is larger than 64 KiB";
+const BODY_415: &str = "The body is not `application/json`";
+const NO_SUCH_TASK: &str = "No such task for this user";
 
 /// Most tasks one list response carries.
 pub const MAX_PAGE_SIZE: i64 = 1000;
 
-/// A task to create or replace (POST, PUT). `id` is assigned by the server.
+/// A title or content as `TaskText` accepts it: 1 to 50 characters, stored verbatim, not
+/// blank (not only the whitespace `str::trim` removes), no NUL character.
+fn task_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("1 to 50 characters, stored verbatim; not blank"))
+        .min_length(Some(1))
+        .max_length(Some(MAX_TEXT_CHARS))
+        .pattern(Some(TEXT_PATTERN))
+        .build()
+}
+
+const TEXT_PATTERN: &str = "^[^\\u0000]*[^\\u0000\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000]*$";
+
+/// A task to create or replace (POST, PUT). `id` is assigned by the server. A field
+/// not sent is absent, never `null`.
 #[derive(ToSchema)]
+#[schema(example = json!({"title": "Workout", "content": "Run 5k", "due_date": "2026-11-23"}))]
 pub struct TaskCreate {
-    /// 1 to 50 characters, stored verbatim.
-    #[schema(example = "Workout", min_length = 1, max_length = 50)]
+    #[schema(schema_with = task_text)]
     pub title: String,
-    /// 1 to 50 characters, stored verbatim.
-    #[schema(example = "Run 5k", min_length = 1, max_length = 50)]
+    #[schema(schema_with = task_text)]
     pub content: String,
     /// Defaults to today (UTC) on create; kept on replace when not sent.
+    #[schema(nullable = false)]
     pub created_on: Option<NaiveDate>,
     /// Defaults to today (UTC) on create; kept on replace when not sent.
+    #[schema(nullable = false)]
     pub due_date: Option<NaiveDate>,
 }
 
-/// The fields to change (PATCH); fields not sent keep their values.
+/// The fields to change (PATCH); fields not sent keep their values. A field is sent
+/// with a value, never `null`.
 #[derive(ToSchema)]
+#[schema(example = json!({"due_date": "2026-11-30"}))]
 pub struct TaskPatch {
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(schema_with = task_text, required = false)]
     pub title: Option<String>,
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(schema_with = task_text, required = false)]
     pub content: Option<String>,
+    #[schema(nullable = false)]
     pub created_on: Option<NaiveDate>,
+    #[schema(nullable = false)]
     pub due_date: Option<NaiveDate>,
 }
 
@@ -111,8 +137,7 @@ fn task_id(raw: &str) -> Result<i64, ApiError> {
     responses(
         (status = 200, description = "A bare array of tasks; `Link: <...>; rel=\"next\"` when more remain",
          body = [Task], headers(("Link" = String, description = "The next window, when more tasks remain"))),
-        (status = 400, description = "Bad limit or offset", body = ValidationErrors),
-        (status = 401, body = ErrorDetail),
+        (status = 400, description = "Bad limit or offset (field errors), or a malformed query string such as a repeated parameter (detail)", body = BadRequest),
     ),
     security(("bearer" = []))
 )]
@@ -162,10 +187,9 @@ pub async fn list(
     request_body = TaskCreate,
     responses(
         (status = 201, body = Task, headers(("Location" = String, description = "The new task's URL"))),
-        (status = 400, body = ValidationErrors),
-        (status = 401, body = ErrorDetail),
-        (status = 413, body = ErrorDetail),
-        (status = 415, body = ErrorDetail),
+        (status = 400, description = BODY_400, body = BadRequest),
+        (status = 413, description = BODY_413, body = ErrorDetail),
+        (status = 415, description = BODY_415, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
@@ -208,8 +232,7 @@ pub async fn create(
     params(("id" = i64, Path, description = "Task id")),
     responses(
         (status = 200, body = Task),
-        (status = 401, body = ErrorDetail),
-        (status = 404, description = "No such task for this user", body = ErrorDetail),
+        (status = 404, description = NO_SUCH_TASK, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
@@ -245,9 +268,10 @@ pub async fn retrieve(
     request_body = TaskCreate,
     responses(
         (status = 200, body = Task),
-        (status = 400, body = ValidationErrors),
-        (status = 401, body = ErrorDetail),
-        (status = 404, body = ErrorDetail),
+        (status = 400, description = BODY_400, body = BadRequest),
+        (status = 404, description = NO_SUCH_TASK, body = ErrorDetail),
+        (status = 413, description = BODY_413, body = ErrorDetail),
+        (status = 415, description = BODY_415, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
@@ -267,9 +291,10 @@ pub async fn update(
     request_body = TaskPatch,
     responses(
         (status = 200, body = Task),
-        (status = 400, body = ValidationErrors),
-        (status = 401, body = ErrorDetail),
-        (status = 404, body = ErrorDetail),
+        (status = 400, description = BODY_400, body = BadRequest),
+        (status = 404, description = NO_SUCH_TASK, body = ErrorDetail),
+        (status = 413, description = BODY_413, body = ErrorDetail),
+        (status = 415, description = BODY_415, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]
@@ -326,8 +351,7 @@ async fn apply_update(
     params(("id" = i64, Path, description = "Task id")),
     responses(
         (status = 204, description = "Deleted; empty body"),
-        (status = 401, body = ErrorDetail),
-        (status = 404, body = ErrorDetail),
+        (status = 404, description = NO_SUCH_TASK, body = ErrorDetail),
     ),
     security(("bearer" = []))
 )]

@@ -212,3 +212,52 @@ async fn a_wrong_method_is_a_json_405() {
         (405, json!({"detail": "Method \"DELETE\" not allowed."}))
     );
 }
+
+#[tokio::test]
+async fn a_method_a_known_path_lacks_is_405_with_allow() {
+    let app = spawn_app().await;
+    let token = app.issuer.token("auth0|someone");
+    let cases = [
+        ("TRACE", "/healthz", "GET"),
+        ("OPTIONS", "/readyz", "GET"),
+        ("POST", "/openapi.json", "GET"),
+        ("TRACE", "/api/public", "GET"),
+        ("TRACE", "/api/me", "GET"),
+        ("OPTIONS", "/api/private-scoped", "GET"),
+        ("PUT", "/api/task/", "GET, POST"),
+        ("TRACE", "/api/task", "GET, POST"),
+        ("POST", "/api/task/7/", "GET, PUT, PATCH, DELETE"),
+        ("OPTIONS", "/api/task/7", "GET, PUT, PATCH, DELETE"),
+    ];
+    for (method, path, allow) in cases {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = app
+            .request(method.clone(), path, &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        assert_eq!(
+            status_and_json(response).await,
+            (
+                405,
+                json!({"detail": format!("Method \"{method}\" not allowed.")})
+            ),
+            "{method} {path}"
+        );
+    }
+    // A CORS preflight is still answered by CORS, before routing.
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/task/"))
+        .header("Origin", "http://localhost:4200")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "http://localhost:4200"
+    );
+}

@@ -1,5 +1,5 @@
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -96,4 +96,63 @@ async fn schemas_and_security_are_described() {
     assert_eq!(bearer["bearerFormat"], "JWT");
     assert!(doc["paths"]["/api/task/"]["get"]["security"].is_array());
     assert!(doc["paths"]["/api/public"]["get"]["security"].is_null());
+}
+
+#[tokio::test]
+async fn protected_operations_document_every_response_they_give() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    for (method, path) in ROUTES {
+        let operation = &doc["paths"][*path][*method];
+        let responses = &operation["responses"];
+        if operation["security"].is_null() {
+            assert!(responses["401"].is_null(), "{method} {path}");
+            continue;
+        }
+        for status in ["400", "401", "403", "503"] {
+            assert!(responses[status].is_object(), "{method} {path}: {status}");
+        }
+        assert!(responses["401"]["headers"]["WWW-Authenticate"].is_object());
+        assert!(responses["503"]["headers"]["Retry-After"].is_object());
+        if ["post", "put", "patch"].contains(method) {
+            for status in ["413", "415"] {
+                assert!(responses[status].is_object(), "{method} {path}: {status}");
+            }
+            assert_eq!(
+                responses["400"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/BadRequest"
+            );
+        }
+        if path.contains("{id}") {
+            assert!(responses["404"].is_object(), "{method} {path}: 404");
+        }
+    }
+    let scoped = &doc["paths"]["/api/private-scoped"]["get"]["responses"]["403"];
+    assert!(scoped["headers"]["WWW-Authenticate"].is_object());
+    let created = &doc["paths"]["/api/task/"]["post"]["responses"]["201"];
+    assert!(created["headers"]["Location"].is_object());
+    let listed = &doc["paths"]["/api/task/"]["get"]["responses"]["200"];
+    assert!(listed["headers"]["Link"].is_object());
+
+    let parameters = doc["paths"]["/api/task/"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let bound = |name: &str, key: &str| {
+        parameters.iter().find(|p| p["name"] == name).unwrap()["schema"][key].clone()
+    };
+    assert_eq!(
+        (bound("limit", "minimum"), bound("limit", "maximum")),
+        (json!(1), json!(1000))
+    );
+    assert_eq!(bound("offset", "minimum"), json!(0));
+
+    // Optional is not nullable: the API refuses null for every field.
+    for schema in ["TaskCreate", "TaskPatch"] {
+        let properties = doc["components"]["schemas"][schema]["properties"]
+            .as_object()
+            .unwrap();
+        for (field, property) in properties {
+            assert_eq!(property["type"], "string", "{schema}.{field}");
+        }
+    }
 }

@@ -6,7 +6,7 @@ use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::{self, ServiceConfig};
-use actix_web::{Error, HttpMessage, Route};
+use actix_web::{Error, HttpMessage, Resource, Route};
 
 use crate::extractor::VerifiedClaims;
 use crate::{Authenticator, Principal, ResolvePrincipal};
@@ -21,8 +21,14 @@ pub struct PublicRoutes {
 impl PublicRoutes {
     /// Registers `route` at `path` and exempts that path from authentication.
     pub fn route(&mut self, cfg: &mut ServiceConfig, path: &str, route: Route) {
+        cfg.service(self.resource(path).route(route));
+    }
+
+    /// Exempts `path` from authentication and returns its resource, for routes of more
+    /// than one method; register it with `cfg.service(...)`.
+    pub fn resource(&mut self, path: &str) -> Resource {
         self.patterns.push(ResourceDef::new(path));
-        cfg.route(path, route);
+        web::resource(path)
     }
 
     fn contains(&self, path: &str) -> bool {
