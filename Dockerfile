@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 
-# --- build: the API alone, the command CI runs (`cargo build --release --locked -p todo-api`),
-# offline for sqlx. The workspace's other members are copied because Cargo reads their
-# manifests, but only the API and the Auth0 layer are compiled.
+# --- build: the command CI and scripts/run run, offline for sqlx. Both binaries in one
+# invocation, so their shared dependencies are resolved and compiled once; the runtime
+# image below takes the API's binary only.
 FROM rust:1-slim-bookworm AS build
 WORKDIR /app
 ENV SQLX_OFFLINE=true
@@ -12,12 +12,7 @@ COPY migrations ./migrations
 COPY crates ./crates
 COPY src ./src
 COPY benches ./benches
-RUN cargo build --release --locked -p todo-api
-
-# --- dev-issuer: the local Auth0 stand-in, for `docker compose up` only. Never part of
-# the runtime image below.
-FROM build AS dev-issuer-build
-RUN cargo build --release --locked -p dev-issuer
+RUN cargo build --release --locked -p todo-api -p dev-issuer
 
 FROM debian:bookworm-slim AS base
 RUN apt-get update \
@@ -27,8 +22,9 @@ RUN apt-get update \
     && install -d -o todo /var/lib/todo-api
 USER todo
 
+# --- dev-issuer: the local Auth0 stand-in, for `docker compose up` only.
 FROM base AS dev-issuer
-COPY --from=dev-issuer-build /app/target/release/dev-issuer /usr/local/bin/dev-issuer
+COPY --from=build /app/target/release/dev-issuer /usr/local/bin/dev-issuer
 ENV DEV_ISSUER_BIND=0.0.0.0:8001
 EXPOSE 8001
 ENTRYPOINT ["dev-issuer"]
