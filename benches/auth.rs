@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::sync::Arc;
 
 use actix_auth0::{AuthSettings, Authenticator, Env, ResolvePrincipal};
-use dev_issuer::{DevIssuer, DevIssuerSettings};
+use dev_issuer::{DevIssuer, DevIssuerSettings, SpaClient};
 use todo_api::database::{Database, DatabaseSettings};
 use todo_api::users::{AuthenticatedUser, UserDirectory, UserError, UserMapping, UserSettings};
 
@@ -60,6 +60,8 @@ fn bench_auth(c: &mut Criterion) {
             audience: AUDIENCE.into(),
             client_id: "dev-client".into(),
             client_secret: "dev-secret".into(),
+            spa: SpaClient::default(),
+            users: DevIssuerSettings::default_users(),
             key_dir,
             token_ttl_secs: 3600,
         })

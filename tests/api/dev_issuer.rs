@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use dev_issuer::{DevIssuer, DevIssuerSettings};
+use dev_issuer::{DevIssuer, DevIssuerSettings, SpaClient};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-struct RunningIssuer {
-    url: String,
+pub struct RunningIssuer {
+    pub url: String,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -20,15 +20,22 @@ impl Drop for RunningIssuer {
     }
 }
 
-async fn start_issuer(key_dir: &Path) -> RunningIssuer {
+pub async fn start_issuer(key_dir: &Path) -> RunningIssuer {
+    start_issuer_with(key_dir, 3600).await
+}
+
+/// A dev issuer whose access and ID tokens live `token_ttl_secs`.
+pub async fn start_issuer_with(key_dir: &Path, token_ttl_secs: u64) -> RunningIssuer {
     let settings = DevIssuerSettings {
         bind: "127.0.0.1:0".parse().unwrap(),
         issuer: None,
         audience: AUDIENCE.into(),
         client_id: "dev-client".into(),
         client_secret: "dev-secret".into(),
+        spa: SpaClient::default(),
+        users: DevIssuerSettings::default_users(),
         key_dir: key_dir.to_owned(),
-        token_ttl_secs: 3600,
+        token_ttl_secs,
     };
     let issuer = DevIssuer::build(settings).expect("dev issuer builds");
     let url = issuer.issuer().to_owned();
@@ -38,7 +45,7 @@ async fn start_issuer(key_dir: &Path) -> RunningIssuer {
     RunningIssuer { url, handle }
 }
 
-fn key_dir() -> std::path::PathBuf {
+pub fn key_dir() -> std::path::PathBuf {
     std::env::temp_dir().join(format!(
         "todo-api-dev-issuer-{}",
         uuid::Uuid::new_v4().simple()
@@ -59,7 +66,7 @@ async fn request_token(issuer: &RunningIssuer, body: &Value) -> (u16, Value) {
     status_and_json(response).await
 }
 
-fn claims_of(token: &str) -> Value {
+pub fn claims_of(token: &str) -> Value {
     use base64::Engine;
     let payload = token.split('.').nth(1).unwrap();
     serde_json::from_slice(

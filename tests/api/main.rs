@@ -4,6 +4,7 @@
 mod auth;
 mod cors;
 mod dev_issuer;
+mod dev_issuer_login;
 mod faults;
 mod health;
 mod helpers;
