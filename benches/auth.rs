@@ -64,6 +64,7 @@ fn bench_auth(c: &mut Criterion) {
             users: DevIssuerSettings::default_users(),
             key_dir,
             token_ttl_secs: 3600,
+            browser_token_ttl_secs: 3600,
         })
         .expect("dev issuer");
         let url = issuer.issuer().to_owned();

@@ -3,7 +3,8 @@
 the shape the README promises (db with a healthcheck and a named volume; api built from
 the Dockerfile's default (runtime) target, reading .env, waiting for a healthy db,
 publishing 8000; the dev issuer built from the Dockerfile's dev-issuer target, sharing the
-api network), and that the runtime image never contains the dev issuer."""
+api network; the web app built from web/Dockerfile on 4200), and that the runtime image
+never contains the dev issuer."""
 import re
 import sys
 
@@ -36,6 +37,11 @@ if not isinstance(build, dict) or build.get("context") != "." or build.get("targ
     problems.append("issuer must be built from the Dockerfile's dev-issuer target")
 if issuer.get("network_mode") != "service:api":
     problems.append("issuer must share the api service's network")
+web = services.get("web", {})
+if web.get("build") not in ("web", "./web", {"context": "web"}, {"context": "./web"}):
+    problems.append("web must be built from web/Dockerfile")
+if not any(str(port).endswith(":4200") for port in web.get("ports", [])):
+    problems.append("web must publish 4200")
 
 # The Dockerfile's stages: the last one is what `docker build .` (and the api service)
 # gets; it and its ancestors must not copy the dev issuer in.

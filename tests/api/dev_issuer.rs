@@ -36,6 +36,7 @@ pub async fn start_issuer_with(key_dir: &Path, token_ttl_secs: u64) -> RunningIs
         users: DevIssuerSettings::default_users(),
         key_dir: key_dir.to_owned(),
         token_ttl_secs,
+        browser_token_ttl_secs: token_ttl_secs,
     };
     let issuer = DevIssuer::build(settings).expect("dev issuer builds");
     let url = issuer.issuer().to_owned();

@@ -27,8 +27,11 @@ pub struct DevIssuerSettings {
     pub users: Vec<DevUser>,
     /// Folder of the persisted signing key.
     pub key_dir: PathBuf,
-    /// Lifetime of access and ID tokens.
+    /// Lifetime of client-credentials access tokens.
     pub token_ttl_secs: u64,
+    /// Lifetime of access and ID tokens issued to people through the single-page app
+    /// (Auth0's "Token Expiration For Browser Flows").
+    pub browser_token_ttl_secs: u64,
 }
 
 /// A public client (no secret), as Auth0's "Single Page Application" type.
@@ -152,6 +155,7 @@ impl DevIssuerSettings {
                 .unwrap_or_else(|| ".local/dev-issuer".into())
                 .into(),
             token_ttl_secs: env.at_least("DEV_ISSUER_TOKEN_TTL_SECS", 86_400, 1)?,
+            browser_token_ttl_secs: env.at_least("DEV_ISSUER_BROWSER_TOKEN_TTL_SECS", 7_200, 1)?,
         })
     }
 

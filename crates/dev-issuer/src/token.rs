@@ -269,7 +269,7 @@ fn user_tokens(
     nonce: Option<&str>,
     refresh_token: Option<String>,
 ) -> Result<HttpResponse, OAuthError> {
-    let ttl = state.settings.token_ttl_secs;
+    let ttl = state.settings.browser_token_ttl_secs;
     let now = now();
     let openid = grant.has_scope("openid");
     let audience = if openid {

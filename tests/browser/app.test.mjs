@@ -1,0 +1,217 @@
+// The tutorial's Angular app as a new user meets it, in Debian's headless chromium
+// (playwright-core, no browser download): log in through the dev issuer's page, manage
+// tasks, reload, log out; another user sees none of it; the app keeps working past the
+// access token's expiry through the refresh token; the issuer's refusals.
+//
+// Needs the stack of scripts/run with DEV_ISSUER_BROWSER_TOKEN_TTL_SECS short (scripts/e2e
+// sets 5). Writes .local/screenshots/task-list.png.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+const APP = process.env.APP_URL ?? 'http://localhost:4200';
+const ISSUER = process.env.ISSUER_URL ?? 'http://127.0.0.1:8001/';
+const AUDIENCE = process.env.AUDIENCE ?? 'https://todo-api';
+const TOKEN_TTL_SECS = Number(process.env.BROWSER_TOKEN_TTL_SECS ?? 5);
+const SCREENSHOTS = '.local/screenshots';
+
+let browser;
+
+before(async () => {
+  const executablePath = execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh browser profile (no cookies, no stored tokens) on the app. */
+async function visit() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(APP);
+  return { context, page };
+}
+
+/** Clicks "Log in", picks `name` on the dev issuer's page, and waits for the task list. */
+async function logIn(page, name) {
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.waitForURL(`${ISSUER}authorize**`);
+  assert.match(await page.locator('.banner').innerText(), /Development stand-in for an Auth0 tenant/);
+  await page.getByRole('button', { name: `Log in as ${name}` }).click();
+  await page.waitForURL(`${APP}/**`);
+  await page.getByRole('heading', { name: 'My tasks' }).waitFor();
+}
+
+async function addTask(page, title, content) {
+  const form = page.getByRole('region', { name: 'New task' });
+  await form.getByLabel('Title').fill(title);
+  await form.getByLabel('Content').fill(content);
+  await form.getByRole('button', { name: 'Add task' }).click();
+}
+
+const taskTitles = (page) => page.locator('.task .title').allInnerTexts();
+/** Titles unique to this run, so a failure message names this run's tasks. */
+const RUN = randomBytes(3).toString('hex');
+const WORKOUT = `Workout ${RUN}`;
+const GROCERIES = `Groceries ${RUN}`;
+const LONG_RUN = `Long run ${RUN}`;
+
+test('alice logs in, manages her tasks, reloads, and logs out', async () => {
+  const { context, page } = await visit();
+  await page.getByText('Log in to see your tasks.').waitFor();
+  await logIn(page, 'alice');
+  assert.equal(await page.locator('.who').innerText(), 'alice');
+
+  await addTask(page, WORKOUT, 'Run 5k');
+  await page.locator('.task', { hasText: WORKOUT }).waitFor();
+  await addTask(page, GROCERIES, 'Milk and eggs');
+  await page.locator('.task', { hasText: GROCERIES }).waitFor();
+
+  // By id: while edited, the row shows its title as an input's value, not as text.
+  const id = await page.locator('.task', { hasText: WORKOUT }).getAttribute('data-task-id');
+  const workout = page.locator(`.task[data-task-id="${id}"]`);
+  await workout.getByRole('button', { name: 'Edit' }).click();
+  await workout.getByLabel('Title').fill(LONG_RUN);
+  await workout.getByLabel('Due date').fill('2026-12-24');
+  await workout.getByRole('button', { name: 'Save' }).click();
+  await page.locator('.task', { hasText: LONG_RUN }).getByText('due 2026-12-24').waitFor();
+
+  await page.locator('.task', { hasText: GROCERIES }).getByRole('button', { name: 'Delete' }).click();
+  await page.locator('.task', { hasText: GROCERIES }).waitFor({ state: 'detached' });
+
+  await page.reload();
+  await page.locator('.task', { hasText: LONG_RUN }).waitFor();
+  assert.deepEqual(await taskTitles(page), [LONG_RUN]);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/task-list.png`, fullPage: true });
+
+  await page.getByRole('link', { name: 'Profile' }).click();
+  assert.equal(await page.locator('.name').innerText(), 'alice');
+  assert.equal(await page.locator('.email').innerText(), 'alice@example.com');
+  assert.equal(await page.locator('.username').innerText(), 'auth0.alice');
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByText('Log in to see your tasks.').waitFor();
+  await page.reload();
+  await page.getByRole('button', { name: 'Log in', exact: true }).waitFor();
+  // The issuer's session ended too: logging in shows its page again.
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.getByRole('button', { name: 'Log in as alice' }).waitFor();
+  await context.close();
+});
+
+test("bob sees none of alice's tasks, and the API's field errors beside the field", async () => {
+  const { context, page } = await visit();
+  await logIn(page, 'bob');
+  await page.getByText('No tasks yet.').waitFor();
+  assert.deepEqual(await taskTitles(page), []);
+
+  await addTask(page, 'x'.repeat(51), 'too long a title');
+  const error = page.locator('.field-error[data-field="title"]');
+  assert.equal(await error.innerText(), 'Ensure this field has no more than 50 characters.');
+  assert.deepEqual(await taskTitles(page), [], 'nothing was created');
+  await context.close();
+});
+
+test('the app keeps working past expiry through the refresh token; a reused one is refused', async () => {
+  const { context, page } = await visit();
+  await logIn(page, 'alice');
+  const storedRefreshToken = () =>
+    page.evaluate(() => {
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key.startsWith('@@auth0spajs@@') && !key.endsWith('@@user@@')) {
+          return JSON.parse(localStorage.getItem(key)).body.refresh_token;
+        }
+      }
+      return null;
+    });
+  const first = await storedRefreshToken();
+  assert.ok(first, 'the app holds a refresh token');
+
+  const refreshes = [];
+  page.on('request', (request) => {
+    if (request.url() === `${ISSUER}oauth/token` && /grant_type=refresh_token/.test(request.postData() ?? '')) {
+      refreshes.push(request);
+    }
+  });
+  await page.waitForTimeout((TOKEN_TTL_SECS + 1) * 1000);
+  await addTask(page, `After expiry ${RUN}`, 'still works');
+  await page.locator('.task', { hasText: `After expiry ${RUN}` }).waitFor();
+  assert.ok(refreshes.length > 0, 'the expired access token was renewed with the refresh token');
+  const rotated = await storedRefreshToken();
+  assert.notEqual(rotated, first, 'refresh tokens rotate');
+
+  const reuse = await fetch(`${ISSUER}oauth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'dev-spa', refresh_token: first }),
+  });
+  assert.equal(reuse.status, 403);
+  assert.equal((await reuse.json()).error, 'invalid_grant');
+  await context.close();
+});
+
+test("the dev issuer's refusals", async () => {
+  const { context, page } = await visit();
+  const verifier = randomBytes(32).toString('base64url');
+  const params = (changes = {}) => {
+    const query = new URLSearchParams({
+      response_type: 'code', client_id: 'dev-spa', redirect_uri: APP, state: 'st', nonce: 'n',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256', audience: AUDIENCE, scope: 'openid offline_access',
+    });
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === null) query.delete(name); else query.set(name, value);
+    }
+    return `${ISSUER}authorize?${query}`;
+  };
+
+  // An unknown redirect_uri is an error page of the issuer's own, never a redirect.
+  const response = await page.goto(params({ redirect_uri: 'http://localhost:4200/elsewhere' }));
+  assert.equal(response.status(), 400);
+  assert.ok(page.url().startsWith(ISSUER));
+  assert.match(await page.getByRole('alert').innerText(), /Callback URL mismatch/);
+
+  // Missing PKCE goes back to the app with the error, which the app shows.
+  await page.goto(params({ code_challenge: null, code_challenge_method: null }));
+  await page.waitForURL(`${APP}/**`);
+  const back = new URL(page.url());
+  assert.equal(back.searchParams.get('error'), 'invalid_request');
+  assert.equal(back.searchParams.get('state'), 'st');
+
+  // A code for our own PKCE pair: a wrong verifier and a reused code are invalid_grant.
+  const codeFor = async () => {
+    await page.goto(params());
+    if (page.url().startsWith(`${ISSUER}authorize`)) {
+      await page.getByRole('button', { name: 'Log in as bob' }).click();
+    }
+    await page.waitForURL(`${APP}/**`);
+    return new URL(page.url()).searchParams.get('code');
+  };
+  const exchange = (code, codeVerifier) =>
+    fetch(`${ISSUER}oauth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', client_id: 'dev-spa', code, code_verifier: codeVerifier, redirect_uri: APP,
+      }),
+    }).then(async (answer) => ({ status: answer.status, body: await answer.json() }));
+  const wrong = await exchange(await codeFor(), randomBytes(32).toString('base64url'));
+  assert.deepEqual([wrong.status, wrong.body.error], [403, 'invalid_grant']);
+  const code = await codeFor();
+  assert.equal((await exchange(code, verifier)).status, 200);
+  const reused = await exchange(code, verifier);
+  assert.deepEqual([reused.status, reused.body.error], [403, 'invalid_grant']);
+  await context.close();
+});
