@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const APP = process.env.APP_URL ?? 'http://localhost:4200';
+const API = process.env.API_URL ?? 'http://localhost:8000';
 const ISSUER = process.env.ISSUER_URL ?? 'http://127.0.0.1:8001/';
 const AUDIENCE = process.env.AUDIENCE ?? 'https://todo-api';
 const TOKEN_TTL_SECS = Number(process.env.BROWSER_TOKEN_TTL_SECS ?? 5);
@@ -68,6 +69,11 @@ const LONG_RUN = `Long run ${RUN}`;
 
 test('alice logs in, manages her tasks, reloads, and logs out', async () => {
   const { context, page } = await visit();
+  // Which requests carry the access token: the API's, and no other host's.
+  const bearers = [];
+  context.on('request', (request) => {
+    bearers.push({ url: request.url(), bearer: /^Bearer /.test(request.headers().authorization ?? '') });
+  });
   await page.getByText('Log in to see your tasks.').waitFor();
   await logIn(page, 'alice');
   assert.equal(await page.locator('.who').innerText(), 'alice');
@@ -94,6 +100,11 @@ test('alice logs in, manages her tasks, reloads, and logs out', async () => {
   assert.deepEqual(await taskTitles(page), [LONG_RUN]);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}/task-list.png`, fullPage: true });
+
+  const toApi = bearers.filter(({ url }) => url.startsWith(`${API}/`));
+  assert.ok(toApi.length > 0 && toApi.every(({ bearer }) => bearer), 'every API call carries the token');
+  const elsewhere = bearers.filter(({ url, bearer }) => bearer && !url.startsWith(`${API}/`));
+  assert.deepEqual(elsewhere, [], 'no other host gets the token');
 
   await page.getByRole('link', { name: 'Profile' }).click();
   assert.equal(await page.locator('.name').innerText(), 'alice');

@@ -10,26 +10,14 @@ import { Task, TaskInput } from './task.model';
   imports: [ReactiveFormsModule],
   template: `
     <form [formGroup]="form" (ngSubmit)="submit()" class="task-form">
-      <label>
-        Title
-        <input formControlName="title" name="title" autocomplete="off" />
-      </label>
-      @for (message of errors()['title']; track message) {
-        <p class="field-error" data-field="title" role="alert">{{ message }}</p>
-      }
-      <label>
-        Content
-        <input formControlName="content" name="content" autocomplete="off" />
-      </label>
-      @for (message of errors()['content']; track message) {
-        <p class="field-error" data-field="content" role="alert">{{ message }}</p>
-      }
-      <label>
-        Due date
-        <input formControlName="due_date" name="due_date" type="date" />
-      </label>
-      @for (message of errors()['due_date']; track message) {
-        <p class="field-error" data-field="due_date" role="alert">{{ message }}</p>
+      @for (field of fields; track field.name) {
+        <label>
+          {{ field.label }}
+          <input [formControlName]="field.name" [name]="field.name" [type]="field.type" autocomplete="off" />
+        </label>
+        @for (message of errors()[field.name]; track message) {
+          <p class="field-error" [attr.data-field]="field.name" role="alert">{{ message }}</p>
+        }
       }
       @for (message of errors()['non_field_errors']; track message) {
         <p class="field-error" role="alert">{{ message }}</p>
@@ -50,6 +38,13 @@ export class TaskForm {
   readonly cancellable = input(false);
   readonly saved = output<TaskInput>();
   readonly cancelled = output<void>();
+
+  /** The form's fields, in order, named as the API names them. */
+  protected readonly fields: readonly { name: keyof TaskInput; label: string; type: string }[] = [
+    { name: 'title', label: 'Title', type: 'text' },
+    { name: 'content', label: 'Content', type: 'text' },
+    { name: 'due_date', label: 'Due date', type: 'date' },
+  ];
 
   protected readonly form = new FormGroup({
     title: new FormControl('', { nonNullable: true }),
