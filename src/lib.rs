@@ -3,6 +3,7 @@
 //! Authentication is the `actix-auth0` crate's; this crate plugs its users into it
 //! ([`users::UserDirectory`]) and serves the task resource.
 
+pub mod admin;
 pub mod configuration;
 pub mod database;
 pub mod domain;

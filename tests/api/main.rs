@@ -1,6 +1,7 @@
 //! Black-box tests: the real application on a random port, a fresh database per test,
 //! and a local issuer serving a JWKS on 127.0.0.1.
 
+mod admin;
 mod auth;
 mod cors;
 mod dev_issuer;

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::*;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_todo-api");
+pub const BINARY: &str = env!("CARGO_BIN_EXE_todo-api");
 
 /// The binary with a clean environment, run from a folder with no `.env` above it.
-fn command(vars: &[(String, String)]) -> Command {
+pub fn command(vars: &[(String, String)]) -> Command {
     let mut command = Command::new(BINARY);
     command
         .env_clear()

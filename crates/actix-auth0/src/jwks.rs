@@ -33,14 +33,19 @@ pub enum KeyError {
     Unavailable,
 }
 
+/// Why the issuer's JWKS could not be had.
 #[derive(Debug, thiserror::Error)]
-enum FetchError {
+pub enum FetchError {
+    /// The request failed or answered a non-success status.
     #[error("request failed: {0}")]
     Http(#[from] reqwest::Error),
+    /// The document exceeds the size limit.
     #[error("document is larger than {MAX_JWKS_BYTES} bytes")]
     TooLarge,
+    /// The document is not a JWKS.
     #[error("document is not a JWKS: {0}")]
     Malformed(#[from] serde_json::Error),
+    /// The document holds no key this crate can verify with.
     #[error("document has no usable signing key")]
     NoSigningKeys,
 }
@@ -237,6 +242,17 @@ impl KeyStore {
             None if last_failed => Err(KeyError::Unavailable),
             None => Err(KeyError::UnknownKid),
         }
+    }
+
+    /// Fetches the JWKS now, whatever the cache holds, and keeps it: how many usable
+    /// signing keys it has, or why it could not be had. For health checks and operators.
+    pub async fn fetch_now(&self) -> Result<usize, FetchError> {
+        let _log = self.fetch.lock().await;
+        let set = self.fetch_key_set().await?;
+        let keys = set.keys.len();
+        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(set));
+        self.attempts.fetch_add(1, Ordering::Release);
+        Ok(keys)
     }
 
     /// Whether the issuer still publishes `kid`: answered from a fresh key set, else

@@ -20,7 +20,7 @@ pub use claims::{Claims, TokenValidator};
 pub use env::{ConfigError, Env};
 pub use error::AuthError;
 pub use extractor::{Principal, RequiredScope, Scoped};
-pub use jwks::{KeyError, KeyStore, VerificationKey};
+pub use jwks::{FetchError, KeyError, KeyStore, VerificationKey};
 pub use middleware::{require_authentication, PublicRoutes};
 pub use settings::{audience_from_env, AuthSettings, JwksSettings, DEFAULT_LEEWAY_SECS};
 
