@@ -134,6 +134,28 @@ test("bob sees none of alice's tasks, and the API's field errors beside the fiel
   await context.close();
 });
 
+test('401, 403 and 503 from the API show a message, never a blank page', async () => {
+  const { context, page } = await visit();
+  await logIn(page, 'bob');
+  await page.getByText('No tasks yet.').waitFor();
+  const cases = [
+    [401, { detail: 'User inactive or deleted.' }, /session is no longer valid/],
+    [403, { message: "You don't have access to this resource" }, /not allowed/],
+    [503, { detail: 'The database is unavailable; try again shortly.' }, /unavailable right now/],
+  ];
+  for (const [status, body, message] of cases) {
+    // The API's answer, as it would give it, in place of the real one.
+    await page.route(`${API}/api/task/`, (route) =>
+      route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body),
+        headers: { 'Access-Control-Allow-Origin': APP } }));
+    await page.reload();
+    assert.match(await page.locator('.problem').innerText(), message, `${status}`);
+    assert.ok(await page.getByRole('heading', { name: 'My tasks' }).isVisible(), `${status}: the page stays`);
+    await page.unroute(`${API}/api/task/`);
+  }
+  await context.close();
+});
+
 test('the app keeps working past expiry through the refresh token; a reused one is refused', async () => {
   const { context, page } = await visit();
   await logIn(page, 'alice');
