@@ -6,7 +6,7 @@
 //! own settings (`AuthSettings` in the Auth0 layer, `DatabaseSettings`, `UserSettings`);
 //! this module only puts them together.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use actix_auth0::{AuthSettings, ConfigError, Env};
 
@@ -34,6 +34,8 @@ pub struct HttpSettings {
     pub port: u16,
     /// Worker threads; `None` lets actix-web use one per core.
     pub workers: Option<usize>,
+    /// Where Prometheus metrics are served (`METRICS_ADDR`); `None` turns them off.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +52,7 @@ impl Settings {
                 0 => None,
                 workers => Some(workers),
             },
+            metrics_addr: parse_metrics_addr(env)?,
         };
         let database = DatabaseSettings::from_env(env)?;
         let cors = CorsSettings {
@@ -86,6 +89,26 @@ impl Settings {
         };
         Ok((filter, json))
     }
+}
+
+fn parse_metrics_addr(env: &Env) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(raw) = env.optional("METRICS_ADDR") else {
+        return Ok(None);
+    };
+    let addr: SocketAddr = raw.parse().map_err(|err| {
+        ConfigError::new(
+            "METRICS_ADDR",
+            format!("invalid value {raw:?}: {err} (e.g. 127.0.0.1:9100)"),
+        )
+    })?;
+    let port = env.parsed("PORT", 8000u16)?;
+    if addr.port() != 0 && addr.port() == port {
+        return Err(ConfigError::new(
+            "METRICS_ADDR",
+            "must not be the public port (PORT): metrics are served on a listener of their own",
+        ));
+    }
+    Ok(Some(addr))
 }
 
 fn parse_origins(env: &Env) -> Result<Vec<String>, ConfigError> {

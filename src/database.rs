@@ -196,6 +196,16 @@ impl Database {
         })
     }
 
+    /// The pool's connections: open, idle, and requests waiting for one.
+    pub fn pool_status(&self) -> PoolStatus {
+        let status = self.pool.status();
+        PoolStatus {
+            open: status.size,
+            idle: status.available,
+            waiting: status.waiting,
+        }
+    }
+
     /// Runs `query` on a pooled connection, on the database thread, within the request
     /// timeout (waiting for the connection included). A connection that failed, or whose
     /// query ran out of time, is closed rather than handed to the next request. The query
@@ -213,7 +223,7 @@ impl Database {
             .spawn(async move {
                 let deadline = tokio::time::Instant::now() + budget;
                 let checkout = tokio::time::timeout_at(deadline, pool.get());
-                let mut connection = match checkout.await {
+                let checkout = match checkout.await {
                     Ok(connection) => connection.map_err(|error| match error {
                         PoolError::Backend(error) => error,
                         PoolError::Closed => sqlx::Error::PoolClosed,
@@ -222,9 +232,10 @@ impl Database {
                         PoolError::Timeout(_)
                         | PoolError::NoRuntimeSpecified
                         | PoolError::PostCreateHook(_) => sqlx::Error::PoolTimedOut,
-                    })?,
-                    Err(_) => return Err(sqlx::Error::PoolTimedOut),
+                    }),
+                    Err(_) => Err(sqlx::Error::PoolTimedOut),
                 };
+                let mut connection = checkout.inspect_err(|_| count_error("connection"))?;
                 let outcome = match tokio::time::timeout_at(deadline, query(&mut connection)).await
                 {
                     Ok(outcome) => outcome,
@@ -234,9 +245,14 @@ impl Database {
                         "the database did not answer in time",
                     ))),
                 };
-                if outcome.as_ref().is_err_and(is_connection_failure) {
-                    // Out of the pool; dropping it closes the socket.
-                    drop(Object::take(connection));
+                if let Err(error) = &outcome {
+                    if is_connection_failure(error) {
+                        // Out of the pool; dropping it closes the socket.
+                        drop(Object::take(connection));
+                        count_error("connection");
+                    } else {
+                        count_error("query");
+                    }
                 }
                 outcome
             })
@@ -248,6 +264,20 @@ impl Database {
             Err(_) => Err(sqlx::Error::PoolClosed),
         }
     }
+}
+
+/// `database_errors_total{kind}`: `connection` (unreachable, timed out, ended by the
+/// server) or `query`.
+fn count_error(kind: &'static str) {
+    metrics::counter!("database_errors_total", "kind" => kind).increment(1);
+}
+
+/// A snapshot of the request pool, for metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolStatus {
+    pub open: usize,
+    pub idle: usize,
+    pub waiting: usize,
 }
 
 /// Opens connections for [`Database`] and checks them on their way out of the pool.

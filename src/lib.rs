@@ -9,6 +9,7 @@ pub mod database;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod startup;

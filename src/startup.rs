@@ -1,7 +1,6 @@
 //! Builds the HTTP application from [`Settings`].
 
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_auth0::{require_authentication, Authenticator, PublicRoutes};
@@ -17,7 +16,7 @@ use crate::configuration::{CorsSettings, Settings};
 use crate::database::{self, Database};
 use crate::error::{json_error_bodies, ApiError};
 use crate::users::UserDirectory;
-use crate::{openapi, routes, telemetry};
+use crate::{metrics, openapi, routes, telemetry};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
@@ -48,10 +47,11 @@ impl StartupError {
     }
 }
 
-/// A bound, not yet running, server.
+/// A bound, not yet running, server, and its metrics listener when configured.
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -79,30 +79,83 @@ impl Application {
             .local_addr()
             .map_err(StartupError::bind(&address))?
             .port();
-        let server = serve(listener, &settings, &address)?;
+        let database =
+            web::Data::new(Database::new(&settings.database).map_err(StartupError::Database)?);
+        let metrics = match settings.http.metrics_addr {
+            Some(addr) => Some(serve_metrics(addr, database.clone())?),
+            None => None,
+        };
+        let server = serve(listener, &settings, &address, database)?;
         tracing::info!(host = %settings.http.host, port, "listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            metrics,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Runs until SIGTERM/SIGINT, then lets in-flight requests finish.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The metrics listener's port, when `METRICS_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
+
+    /// Runs until SIGTERM/SIGINT, then lets in-flight requests finish; the metrics
+    /// listener stops with the API.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
+        let outcome = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
+        outcome
+    }
+}
+
+/// `GET /metrics` on `addr`, one worker, nothing else there.
+fn serve_metrics(
+    addr: std::net::SocketAddr,
+    database: web::Data<Database>,
+) -> Result<(u16, Server), StartupError> {
+    let address = addr.to_string();
+    let listener = TcpListener::bind(addr).map_err(StartupError::bind(&address))?;
+    let port = listener
+        .local_addr()
+        .map_err(StartupError::bind(&address))?
+        .port();
+    let handle = web::Data::new(metrics::install());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(handle.clone())
+            .app_data(database.clone())
+            .route("/metrics", web::get().to(metrics::scrape))
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(StartupError::bind(&address))?
+    .run();
+    tracing::info!(%addr, port, "serving metrics");
+    Ok((port, server))
 }
 
 fn serve(
     listener: TcpListener,
     settings: &Settings,
     address: &str,
+    database: web::Data<Database>,
 ) -> Result<Server, StartupError> {
     let authenticator = web::Data::new(Authenticator::new(&settings.auth)?);
-    let database = Arc::new(Database::new(&settings.database).map_err(StartupError::Database)?);
-    let users = web::Data::new(UserDirectory::new(&settings.users, Arc::clone(&database)));
-    let database = web::Data::from(database);
+    let users = web::Data::new(UserDirectory::new(
+        &settings.users,
+        database.clone().into_inner(),
+    ));
     let cors_settings = settings.cors.clone();
     let mut server = HttpServer::new(move || {
         let mut public = PublicRoutes::default();

@@ -61,6 +61,9 @@ pub async fn log_request(
         Ok(mut response) => {
             let status = response.status().as_u16();
             span.in_scope(|| tracing::info!(status, latency_ms, "request completed"));
+            if crate::metrics::enabled() {
+                record(&response, status, started);
+            }
             response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
             Ok(response)
         }
@@ -72,6 +75,24 @@ pub async fn log_request(
             Err(error)
         }
     }
+}
+
+/// `http_requests_total{method, route, status}` and
+/// `http_request_duration_seconds{method, route}`, by route pattern (never the raw path,
+/// whose ids would make a series per task).
+fn record<B>(response: &ServiceResponse<B>, status: u16, started: Instant) {
+    let request = response.request();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    metrics::counter!(
+        "http_requests_total",
+        "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()
+    )
+    .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
 }
 
 fn is_acceptable_request_id(value: &[u8]) -> bool {

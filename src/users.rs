@@ -86,6 +86,17 @@ pub enum UserError {
     Unavailable,
 }
 
+impl UserError {
+    /// The label of `auth_failures_total{reason}`, beside the Auth0 layer's own reasons.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Inactive => "user_inactive",
+            Self::Refused(_) => "user_refused",
+            Self::Unavailable => "directory_unavailable",
+        }
+    }
+}
+
 impl ResponseError for UserError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -151,7 +162,9 @@ impl ResolvePrincipal for UserDirectory {
     type Error = UserError;
 
     async fn resolve(&self, claims: &Arc<Claims>) -> Result<AuthenticatedUser, UserError> {
-        let user = self.user(&claims.sub).await?;
+        let user = self.user(&claims.sub).await.inspect_err(|err| {
+            metrics::counter!("auth_failures_total", "reason" => err.reason()).increment(1);
+        })?;
         tracing::Span::current().record("user_id", user.id);
         Ok(AuthenticatedUser {
             user,
@@ -187,10 +200,22 @@ impl UserDirectory {
         };
         let user = match &self.cache {
             // Concurrent misses for one key share a single load.
-            Some(cache) => cache
-                .try_get_with_by_ref(key, self.load(sub))
-                .await
-                .map_err(|err| (*err).clone())?,
+            Some(cache) => {
+                let entry = cache
+                    .entry_by_ref(key)
+                    .or_try_insert_with(self.load(sub))
+                    .await
+                    .map_err(|err| (*err).clone())?;
+                if entry.is_fresh() {
+                    metrics::counter!("user_cache_requests_total", "result" => "miss").increment(1);
+                    // The count is settled by pending work; only a miss pays for it.
+                    cache.run_pending_tasks().await;
+                    metrics::gauge!("user_cache_entries").set(cache.entry_count() as f64);
+                } else {
+                    metrics::counter!("user_cache_requests_total", "result" => "hit").increment(1);
+                }
+                entry.into_value()
+            }
             None => self.load(sub).await?,
         };
         if !user.is_active {

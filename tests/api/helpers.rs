@@ -307,6 +307,8 @@ pub fn base_env(issuer: &TestIssuer, database_url: &str) -> HashMap<String, Stri
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The metrics listener's port, when `METRICS_ADDR` was given.
+    pub metrics_port: Option<u16>,
     /// A pool of the test's own, for looking at rows.
     pub db: PgPool,
     pub issuer: TestIssuer,
@@ -525,11 +527,12 @@ pub async fn spawn_app_on(
     let app = Application::build(settings_from(&vars))
         .await
         .expect("application builds");
-    let port = app.port();
+    let (port, metrics_port) = (app.port(), app.metrics_port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         db: PgPool::connect(&database.url)
             .await
             .expect("connect test pool"),

@@ -10,6 +10,7 @@ mod faults;
 mod health;
 mod helpers;
 mod hostile;
+mod metrics;
 mod openapi;
 mod process;
 mod tasks;

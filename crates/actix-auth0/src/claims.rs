@@ -170,10 +170,12 @@ impl TokenValidator {
             .map_err(|_| AuthError::InvalidToken("Token is malformed."))?;
         if let Some(hit) = cache.get(&digest).await {
             if Instant::now() < hit.valid_until && self.keys.still_publishes(&hit.kid).await {
+                metrics::counter!("token_cache_requests_total", "result" => "hit").increment(1);
                 return Ok(Arc::clone(&hit.claims));
             }
             cache.invalidate(&digest).await;
         }
+        metrics::counter!("token_cache_requests_total", "result" => "miss").increment(1);
         let (claims, kid) = self.verify(token).await?;
         let claims = Arc::new(claims);
         let lifetime = claims.exp.saturating_add(self.leeway_secs as i64) - now_secs();
@@ -184,6 +186,9 @@ impl TokenValidator {
                 valid_until: Instant::now() + Duration::from_secs(lifetime),
             };
             cache.insert(digest, Arc::new(entry)).await;
+            // The count is settled by pending work; only the miss path pays for it.
+            cache.run_pending_tasks().await;
+            metrics::gauge!("token_cache_entries").set(cache.entry_count() as f64);
         }
         Ok(claims)
     }

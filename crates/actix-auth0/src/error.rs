@@ -32,6 +32,23 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// A short, fixed label for metrics: `auth_failures_total{reason="..."}`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials => "missing_credentials",
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::KeysUnavailable => "keys_unavailable",
+        }
+    }
+
+    /// Counts this failure in `auth_failures_total` (a no-op without a metrics recorder).
+    pub(crate) fn counted(self) -> Self {
+        metrics::counter!("auth_failures_total", "reason" => self.reason()).increment(1);
+        self
+    }
+
     /// The `WWW-Authenticate` value; parameters are comma-separated as RFC 7235 requires.
     fn challenge(&self) -> Option<String> {
         let invalid = |error: &str, description: &str| {

@@ -69,7 +69,7 @@ impl<S: RequiredScope> FromRequest for Scoped<S> {
                 claims: Arc::clone(claims),
                 scope: PhantomData,
             }),
-            Some(_) => Err(AuthError::InsufficientScope(S::SCOPE)),
+            Some(_) => Err(AuthError::InsufficientScope(S::SCOPE).counted()),
         };
         ready(result)
     }

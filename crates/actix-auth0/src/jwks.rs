@@ -225,7 +225,7 @@ impl KeyStore {
             match outcome {
                 Ok(set) => {
                     tracing::info!(keys = set.keys.len(), "fetched the issuer's JWKS");
-                    *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(set));
+                    self.keep(set);
                 }
                 Err(error) => {
                     tracing::warn!(%error, uri = %self.uri, "JWKS fetch failed; keeping cached keys, if any");
@@ -250,9 +250,15 @@ impl KeyStore {
         let _log = self.fetch.lock().await;
         let set = self.fetch_key_set().await?;
         let keys = set.keys.len();
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(set));
+        self.keep(set);
         self.attempts.fetch_add(1, Ordering::Release);
         Ok(keys)
+    }
+
+    /// Trusts `set` from now on.
+    fn keep(&self, set: KeySet) {
+        metrics::gauge!("jwks_keys").set(set.keys.len() as f64);
+        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(set));
     }
 
     /// Whether the issuer still publishes `kid`: answered from a fresh key set, else
@@ -275,7 +281,15 @@ impl KeyStore {
         set.fetched_at.elapsed() < self.settings.cache_ttl
     }
 
+    /// One fetch, counted in `jwks_fetches_total{outcome}`.
     async fn fetch_key_set(&self) -> Result<KeySet, FetchError> {
+        let outcome = self.request_key_set().await;
+        let label = if outcome.is_ok() { "ok" } else { "error" };
+        metrics::counter!("jwks_fetches_total", "outcome" => label).increment(1);
+        outcome
+    }
+
+    async fn request_key_set(&self) -> Result<KeySet, FetchError> {
         let mut response = self
             .client
             .get(self.uri.clone())

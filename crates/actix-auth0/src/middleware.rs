@@ -68,7 +68,7 @@ pub async fn require_authentication<R: ResolvePrincipal>(
     };
     let claims = match authenticator.authenticate(req.headers()).await {
         Ok(claims) => claims,
-        Err(err) => return Ok(private(req.error_response(err)).map_into_right_body()),
+        Err(err) => return Ok(private(req.error_response(err.counted())).map_into_right_body()),
     };
     match resolver.resolve(&claims).await {
         Ok(principal) => {
