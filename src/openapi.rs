@@ -44,45 +44,32 @@ struct ProtectedResponses;
 
 impl Modify for ProtectedResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let detail = || Content::new(Some(Ref::from_schema_name("ErrorDetail")));
-        let header = |description: &str| {
-            HeaderBuilder::new()
-                .description(Some(description.to_owned()))
-                .build()
+        // Each is `{"detail": ...}`, with the header that goes with it, if any.
+        let response = |description: &str, header: Option<(&str, &str)>| {
+            let builder = ResponseBuilder::new().description(description).content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("ErrorDetail"))),
+            );
+            match header {
+                Some((name, meaning)) => builder.header(
+                    name,
+                    HeaderBuilder::new()
+                        .description(Some(meaning.to_owned()))
+                        .build(),
+                ),
+                None => builder,
+            }
+            .build()
         };
-        let challenge = "RFC 6750 challenge, e.g. `Bearer realm=\"api\", error=\"invalid_token\", error_description=\"...\"`";
+        let challenge = Some((
+            "WWW-Authenticate",
+            "RFC 6750 challenge, e.g. `Bearer realm=\"api\", error=\"invalid_token\", error_description=\"...\"`",
+        ));
         let responses: [(&str, Response); 4] = [
-            (
-                "400",
-                ResponseBuilder::new()
-                    .description("Several Authorization headers (`error=\"invalid_request\"`)")
-                    .content("application/json", detail())
-                    .header("WWW-Authenticate", header(challenge))
-                    .build(),
-            ),
-            (
-                "401",
-                ResponseBuilder::new()
-                    .description("No token, or a token that is not valid for this API, or a user that is inactive")
-                    .content("application/json", detail())
-                    .header("WWW-Authenticate", header(challenge))
-                    .build(),
-            ),
-            (
-                "403",
-                ResponseBuilder::new()
-                    .description("The token's subject cannot be a user here (its username belongs to another subject, or is too long)")
-                    .content("application/json", detail())
-                    .build(),
-            ),
-            (
-                "503",
-                ResponseBuilder::new()
-                    .description("The tenant's signing keys or the database are unreachable; try again")
-                    .content("application/json", detail())
-                    .header("Retry-After", header("Seconds to wait: 5"))
-                    .build(),
-            ),
+            ("400", response("Several Authorization headers (`error=\"invalid_request\"`)", challenge)),
+            ("401", response("No token, or a token that is not valid for this API, or a user that is inactive", challenge)),
+            ("403", response("The token's subject cannot be a user here (its username belongs to another subject, or is too long)", None)),
+            ("503", response("The tenant's signing keys or the database are unreachable; try again", Some(("Retry-After", "Seconds to wait: 5")))),
         ];
         for item in openapi.paths.paths.values_mut() {
             let operations = [

@@ -347,7 +347,7 @@ fn login_page(
     params: &AuthorizeParams,
     authorization: &Authorization,
 ) -> HttpResponse {
-    let hidden = serde_urlencoded_pairs(params)
+    let hidden = carried_params(params)
         .into_iter()
         .map(|(name, value)| {
             format!(
@@ -430,7 +430,7 @@ button{{font:inherit;padding:.3rem .8rem;cursor:pointer}} button:focus,input:foc
 }
 
 /// The non-empty parameters, by name, to carry through the login form.
-fn serde_urlencoded_pairs(params: &AuthorizeParams) -> Vec<(String, String)> {
+fn carried_params(params: &AuthorizeParams) -> Vec<(String, String)> {
     let value = serde_json::to_value(params).unwrap_or_default();
     value
         .as_object()
