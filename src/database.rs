@@ -85,10 +85,19 @@ fn parse_database_url(env: &Env) -> Result<String, ConfigError> {
 /// The SQL migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
+/// One connection to `DATABASE_URL`, retried for `DATABASE_CONNECT_TIMEOUT_SECS`: for
+/// start-up and the admin commands, not for requests (they use [`Database`]).
+pub async fn connect_when_reachable(
+    settings: &DatabaseSettings,
+) -> Result<PgConnection, sqlx::Error> {
+    let options: PgConnectOptions = settings.url.parse()?;
+    wait_until_reachable(&options, settings.connect_timeout).await
+}
+
 /// Opens single connections until one succeeds or `patience` runs out, logging each
 /// failure with its reason, so the service can start alongside its database (as in
 /// `docker compose up`).
-pub async fn wait_until_reachable(
+async fn wait_until_reachable(
     options: &PgConnectOptions,
     patience: Duration,
 ) -> Result<PgConnection, sqlx::Error> {

@@ -7,7 +7,10 @@ use std::sync::OnceLock;
 use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use actix_auth0::Authenticator;
+
 use crate::database::Database;
+use crate::users::UserDirectory;
 
 /// Request latency buckets, in seconds: sub-millisecond answers up to the 8 s deadline.
 const LATENCY_BUCKETS: [f64; 14] = [
@@ -43,15 +46,21 @@ pub fn enabled() -> bool {
     HANDLE.get().is_some()
 }
 
-/// `GET /metrics`: the pool's gauges are read now, then everything is rendered.
+/// `GET /metrics`: the gauges of sizes (pool, caches) are read now, off the request path,
+/// then everything is rendered.
 pub async fn scrape(
     handle: web::Data<PrometheusHandle>,
     database: web::Data<Database>,
+    authenticator: web::Data<Authenticator>,
+    users: web::Data<UserDirectory>,
 ) -> HttpResponse {
     let pool = database.pool_status();
     metrics::gauge!("db_pool_connections").set(pool.open as f64);
     metrics::gauge!("db_pool_idle_connections").set(pool.idle as f64);
     metrics::gauge!("db_pool_waiting_requests").set(pool.waiting as f64);
+    let tokens = authenticator.cached_tokens().await;
+    metrics::gauge!("token_cache_entries").set(tokens as f64);
+    metrics::gauge!("user_cache_entries").set(users.cached_users().await as f64);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(handle.render())

@@ -1,6 +1,6 @@
 //! Builds the HTTP application from [`Settings`].
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_auth0::{require_authentication, Authenticator, PublicRoutes};
@@ -9,7 +9,6 @@ use actix_web::dev::Server;
 use actix_web::http::{header, Method};
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
-use sqlx::postgres::PgConnectOptions;
 use sqlx::Connection;
 
 use crate::configuration::{CorsSettings, Settings};
@@ -39,9 +38,9 @@ pub enum StartupError {
 }
 
 impl StartupError {
-    fn bind(address: &str) -> impl Fn(std::io::Error) -> Self + '_ {
+    fn bind(address: SocketAddr) -> impl Fn(std::io::Error) -> Self {
         move |source| Self::Bind {
-            address: address.to_owned(),
+            address: address.to_string(),
             source,
         }
     }
@@ -58,34 +57,22 @@ impl Application {
     /// Connects to the database (retrying for a while), applies migrations unless
     /// disabled, binds the listener (port 0 picks a free one) and prepares the server.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let connect_options: PgConnectOptions = settings
-            .database
-            .url
-            .parse()
+        let mut connection = database::connect_when_reachable(&settings.database)
+            .await
             .map_err(StartupError::Database)?;
-        let mut connection =
-            database::wait_until_reachable(&connect_options, settings.database.connect_timeout)
-                .await
-                .map_err(StartupError::Database)?;
         if settings.database.migrate {
             database::MIGRATOR.run(&mut connection).await?;
             tracing::info!("database migrations are up to date");
         }
         connection.close().await.map_err(StartupError::Database)?;
-        let address = format!("{}:{}", settings.http.host, settings.http.port);
-        let listener = TcpListener::bind((settings.http.host, settings.http.port))
-            .map_err(StartupError::bind(&address))?;
-        let port = listener
-            .local_addr()
-            .map_err(StartupError::bind(&address))?
-            .port();
-        let database =
-            web::Data::new(Database::new(&settings.database).map_err(StartupError::Database)?);
+        let address = SocketAddr::new(settings.http.host, settings.http.port);
+        let (listener, port) = bind(address)?;
+        let services = Services::new(&settings)?;
         let metrics = match settings.http.metrics_addr {
-            Some(addr) => Some(serve_metrics(addr, database.clone())?),
+            Some(addr) => Some(serve_metrics(addr, services.clone())?),
             None => None,
         };
-        let server = serve(listener, &settings, &address, database)?;
+        let server = serve(listener, &settings, address, services)?;
         tracing::info!(host = %settings.http.host, port, "listening");
         Ok(Self {
             port,
@@ -119,43 +106,66 @@ impl Application {
     }
 }
 
-/// `GET /metrics` on `addr`, one worker, nothing else there.
-fn serve_metrics(
-    addr: std::net::SocketAddr,
+/// A listener on `address` (port 0 picks a free one) and the port it got.
+fn bind(address: SocketAddr) -> Result<(TcpListener, u16), StartupError> {
+    let failed = StartupError::bind(address);
+    let listener = TcpListener::bind(address).map_err(&failed)?;
+    let port = listener.local_addr().map_err(&failed)?.port();
+    Ok((listener, port))
+}
+
+/// What the API's workers and the metrics listener share.
+#[derive(Clone)]
+struct Services {
     database: web::Data<Database>,
-) -> Result<(u16, Server), StartupError> {
-    let address = addr.to_string();
-    let listener = TcpListener::bind(addr).map_err(StartupError::bind(&address))?;
-    let port = listener
-        .local_addr()
-        .map_err(StartupError::bind(&address))?
-        .port();
+    authenticator: web::Data<Authenticator>,
+    users: web::Data<UserDirectory>,
+}
+
+impl Services {
+    fn new(settings: &Settings) -> Result<Self, StartupError> {
+        let database =
+            web::Data::new(Database::new(&settings.database).map_err(StartupError::Database)?);
+        let users = UserDirectory::new(&settings.users, database.clone().into_inner());
+        Ok(Self {
+            authenticator: web::Data::new(Authenticator::new(&settings.auth)?),
+            users: web::Data::new(users),
+            database,
+        })
+    }
+}
+
+/// `GET /metrics` on `address`, one worker, nothing else there.
+fn serve_metrics(address: SocketAddr, services: Services) -> Result<(u16, Server), StartupError> {
+    let (listener, port) = bind(address)?;
     let handle = web::Data::new(metrics::install());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(handle.clone())
-            .app_data(database.clone())
+            .app_data(services.database.clone())
+            .app_data(services.authenticator.clone())
+            .app_data(services.users.clone())
             .route("/metrics", web::get().to(metrics::scrape))
     })
     .workers(1)
     .listen(listener)
-    .map_err(StartupError::bind(&address))?
+    .map_err(StartupError::bind(address))?
     .run();
-    tracing::info!(%addr, port, "serving metrics");
+    tracing::info!(%address, port, "serving metrics");
     Ok((port, server))
 }
 
 fn serve(
     listener: TcpListener,
     settings: &Settings,
-    address: &str,
-    database: web::Data<Database>,
+    address: SocketAddr,
+    services: Services,
 ) -> Result<Server, StartupError> {
-    let authenticator = web::Data::new(Authenticator::new(&settings.auth)?);
-    let users = web::Data::new(UserDirectory::new(
-        &settings.users,
-        database.clone().into_inner(),
-    ));
+    let Services {
+        database,
+        authenticator,
+        users,
+    } = services;
     let cors_settings = settings.cors.clone();
     let mut server = HttpServer::new(move || {
         let mut public = PublicRoutes::default();

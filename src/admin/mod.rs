@@ -7,7 +7,6 @@ mod users;
 use std::time::Duration;
 
 use actix_auth0::ConfigError;
-use sqlx::postgres::PgConnectOptions;
 use sqlx::PgConnection;
 
 use crate::database::{self, DatabaseSettings};
@@ -34,11 +33,9 @@ pub enum AdminError {
     Output(#[from] std::io::Error),
 }
 
-/// One connection to the database, retried for `DATABASE_CONNECT_TIMEOUT_SECS` (a deploy
-/// step may start beside its database).
+/// One connection to the database, retried (a deploy step may start beside its database).
 async fn connect(settings: &DatabaseSettings) -> Result<PgConnection, AdminError> {
-    let options: PgConnectOptions = settings.url.parse().map_err(AdminError::Database)?;
-    database::wait_until_reachable(&options, settings.connect_timeout)
+    database::connect_when_reachable(settings)
         .await
         .map_err(AdminError::Database)
 }

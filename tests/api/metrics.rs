@@ -88,6 +88,7 @@ async fn metrics_count_requests_auth_keys_caches_and_the_pool_on_their_own_port(
     at_least(r#"token_cache_requests_total{result="miss"}"#, 1.0);
     at_least(r#"token_cache_requests_total{result="hit"}"#, 2.0);
     at_least("token_cache_entries", 1.0);
+    at_least("user_cache_entries", 1.0);
     at_least(r#"user_cache_requests_total{result="miss"}"#, 1.0);
     at_least(r#"user_cache_requests_total{result="hit"}"#, 2.0);
     at_least("db_pool_connections", 1.0);

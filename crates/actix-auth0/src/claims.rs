@@ -186,11 +186,20 @@ impl TokenValidator {
                 valid_until: Instant::now() + Duration::from_secs(lifetime),
             };
             cache.insert(digest, Arc::new(entry)).await;
-            // The count is settled by pending work; only the miss path pays for it.
-            cache.run_pending_tasks().await;
-            metrics::gauge!("token_cache_entries").set(cache.entry_count() as f64);
         }
         Ok(claims)
+    }
+
+    /// How many verified tokens are remembered now (0 with the cache off). Settles the
+    /// cache's pending work first, so call it when reporting, not per request.
+    pub async fn cached_tokens(&self) -> u64 {
+        match &self.verified {
+            Some(cache) => {
+                cache.run_pending_tasks().await;
+                cache.entry_count()
+            }
+            None => 0,
+        }
     }
 
     /// Full verification: header, key, signature, claims. Returns the claims and the kid.

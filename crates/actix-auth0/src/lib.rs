@@ -45,6 +45,11 @@ impl Authenticator {
         })
     }
 
+    /// How many verified tokens are remembered now; see [`TokenValidator::cached_tokens`].
+    pub async fn cached_tokens(&self) -> u64 {
+        self.tokens.cached_tokens().await
+    }
+
     /// The bearer token of `headers`, verified.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Claims>, AuthError> {
         let credentials = bearer::extract(headers)?;
