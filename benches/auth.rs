@@ -91,6 +91,8 @@ fn bench_auth(c: &mut Criterion) {
     });
     let database = Arc::new(
         Database::new(&DatabaseSettings {
+            direct_url: database_url.clone(),
+            transaction_pooler: false,
             url: database_url,
             max_connections: 1,
             migrate: false,
@@ -109,6 +111,9 @@ fn bench_auth(c: &mut Criterion) {
         },
         database,
     );
+    // The service trusts its user cache while it listens for user changes; nothing
+    // changes users here.
+    users.trust_cache_again();
 
     let cached = authenticator(&issuer, "10000");
     let uncached = authenticator(&issuer, "0");

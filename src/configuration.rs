@@ -7,6 +7,7 @@
 //! this module only puts them together.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use actix_auth0::{AuthSettings, ConfigError, Env};
 
@@ -36,6 +37,9 @@ pub struct HttpSettings {
     pub workers: Option<usize>,
     /// Where Prometheus metrics are served (`METRICS_ADDR`); `None` turns them off.
     pub metrics_addr: Option<SocketAddr>,
+    /// After SIGTERM, how long the instance keeps serving while `/readyz` says it is
+    /// going (`SHUTDOWN_DRAIN_SECS`), so a load balancer stops sending it requests first.
+    pub shutdown_drain: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +57,7 @@ impl Settings {
                 workers => Some(workers),
             },
             metrics_addr: parse_metrics_addr(env)?,
+            shutdown_drain: env.seconds("SHUTDOWN_DRAIN_SECS", 0)?,
         };
         let database = DatabaseSettings::from_env(env)?;
         let cors = CorsSettings {

@@ -14,7 +14,14 @@ use actix_auth0::{ConfigError, Env};
 /// Where the database is and how the request pool uses it.
 #[derive(Clone)]
 pub struct DatabaseSettings {
+    /// Where requests' queries go: Postgres, or a pooler in front of it.
     pub url: String,
+    /// Postgres itself, for what needs a session of its own: migrations (an advisory
+    /// lock) and hearing about user changes (LISTEN). `DATABASE_URL` unless set.
+    pub direct_url: String,
+    /// `url` is a transaction-mode pooler (PgBouncer `pool_mode = transaction`): each
+    /// request's queries run in one transaction, on unnamed statements.
+    pub transaction_pooler: bool,
     pub max_connections: u32,
     pub migrate: bool,
     /// How long opening a connection, or the idle check's ping, may take before the
@@ -34,6 +41,8 @@ impl std::fmt::Debug for DatabaseSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DatabaseSettings")
             .field("url", &"<redacted>")
+            .field("direct_url", &"<redacted>")
+            .field("transaction_pooler", &self.transaction_pooler)
             .field("max_connections", &self.max_connections)
             .field("migrate", &self.migrate)
             .field("acquire_timeout", &self.acquire_timeout)
@@ -47,8 +56,15 @@ impl std::fmt::Debug for DatabaseSettings {
 impl DatabaseSettings {
     /// `DATABASE_URL` (required) and the optional `DATABASE_*` tuning variables.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let url = parse_database_url(env, "DATABASE_URL")?;
+        let direct_url = match env.optional("DATABASE_DIRECT_URL") {
+            Some(_) => parse_database_url(env, "DATABASE_DIRECT_URL")?,
+            None => url.clone(),
+        };
         Ok(Self {
-            url: parse_database_url(env)?,
+            url,
+            direct_url,
+            transaction_pooler: env.flag("DATABASE_TRANSACTION_POOLER", false)?,
             max_connections: env.at_least("DATABASE_MAX_CONNECTIONS", 10, 1)?,
             migrate: env.flag("DATABASE_MIGRATE", true)?,
             acquire_timeout: env.seconds("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
@@ -63,34 +79,32 @@ impl DatabaseSettings {
     }
 }
 
-fn parse_database_url(env: &Env) -> Result<String, ConfigError> {
-    let url = env.required("DATABASE_URL")?;
+fn parse_database_url(env: &Env, var: &'static str) -> Result<String, ConfigError> {
+    let url = env.required(var)?;
     match url::Url::parse(&url) {
         Ok(parsed) if matches!(parsed.scheme(), "postgres" | "postgresql") => Ok(url),
         Ok(parsed) => Err(ConfigError::new(
-            "DATABASE_URL",
+            var,
             format!(
                 "scheme must be postgres:// or postgresql://, got {}://",
                 parsed.scheme()
             ),
         )),
         // The URL may hold a password, so the value itself is not echoed.
-        Err(err) => Err(ConfigError::new(
-            "DATABASE_URL",
-            format!("not a valid URL: {err}"),
-        )),
+        Err(err) => Err(ConfigError::new(var, format!("not a valid URL: {err}"))),
     }
 }
 
 /// The SQL migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
-/// One connection to `DATABASE_URL`, retried for `DATABASE_CONNECT_TIMEOUT_SECS`: for
-/// start-up and the admin commands, not for requests (they use [`Database`]).
+/// One session on Postgres itself (`direct_url`), retried for
+/// `DATABASE_CONNECT_TIMEOUT_SECS`: for start-up's migrations and the admin commands, not
+/// for requests (they use [`Database`]).
 pub async fn connect_when_reachable(
     settings: &DatabaseSettings,
 ) -> Result<PgConnection, sqlx::Error> {
-    let options: PgConnectOptions = settings.url.parse()?;
+    let options: PgConnectOptions = settings.direct_url.parse()?;
     wait_until_reachable(&options, settings.connect_timeout).await
 }
 
@@ -157,6 +171,8 @@ pub fn is_connection_failure(error: &sqlx::Error) -> bool {
 pub struct Database {
     pool: managed::Pool<Connector>,
     request_timeout: Duration,
+    /// Whether each call runs in a transaction of its own (see [`in_transaction`]).
+    transaction_pooler: bool,
     /// The database thread's runtime, where every query runs.
     driver: tokio::runtime::Handle,
     /// Dropping it ends the database thread, closing its connections.
@@ -168,13 +184,20 @@ impl Database {
     /// runs its queries. Nothing is connected yet.
     pub fn new(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
         let options: PgConnectOptions = settings.url.parse()?;
-        // Every query here is a short indexed lookup whose best plan does not depend on
-        // its parameters. Left to choose, Postgres re-plans the task list (its LIMIT and
-        // OFFSET parameters make the generic plan look dearer) on every execution.
-        let options = options
-            .options([("plan_cache_mode", "force_generic_plan")])
-            // Names the service's sessions in `pg_stat_activity`.
-            .application_name(APPLICATION_NAME);
+        // Names the service's sessions in `pg_stat_activity`.
+        let options = options.application_name(APPLICATION_NAME);
+        let options = if settings.transaction_pooler {
+            // Statements prepared in one transaction may be gone in the next (another
+            // server session): cache none, and `run` deallocates them before it commits.
+            // PgBouncer refuses startup parameters it does not know.
+            options.statement_cache_capacity(0).extra_float_digits(None)
+        } else {
+            // Every query here is a short indexed lookup whose best plan does not depend
+            // on its parameters. Left to choose, Postgres re-plans the task list (its
+            // LIMIT and OFFSET parameters make the generic plan look dearer) on every
+            // execution.
+            options.options([("plan_cache_mode", "force_generic_plan")])
+        };
         let connector = Connector {
             options,
             idle_check_after: settings.idle_check_after,
@@ -200,9 +223,19 @@ impl Database {
         Ok(Self {
             pool,
             request_timeout: settings.request_timeout,
+            transaction_pooler: settings.transaction_pooler,
             driver,
             _stop: stop,
         })
+    }
+
+    /// Runs `task` on the database thread until it ends or the thread stops (with the
+    /// service): for sessions that live as long as the service, such as a LISTEN.
+    pub fn spawn_background<F>(&self, task: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.driver.spawn(task);
     }
 
     /// The pool's connections: open, idle, and requests waiting for one.
@@ -227,6 +260,7 @@ impl Database {
             + 'static,
     {
         let (pool, budget) = (self.pool.clone(), self.request_timeout);
+        let transaction_pooler = self.transaction_pooler;
         let outcome = self
             .driver
             .spawn(async move {
@@ -245,8 +279,14 @@ impl Database {
                     Err(_) => Err(sqlx::Error::PoolTimedOut),
                 };
                 let mut connection = checkout.inspect_err(|_| count_error("connection"))?;
-                let outcome = match tokio::time::timeout_at(deadline, query(&mut connection)).await
-                {
+                let work = async {
+                    if transaction_pooler {
+                        in_transaction(&mut connection, query).await
+                    } else {
+                        query(&mut connection).await
+                    }
+                };
+                let outcome = match tokio::time::timeout_at(deadline, work).await {
                     Ok(outcome) => outcome,
                     // Cut off mid-query, the connection's state is unknown.
                     Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
@@ -273,6 +313,39 @@ impl Database {
             Err(_) => Err(sqlx::Error::PoolClosed),
         }
     }
+}
+
+/// Runs `query` in a transaction and drops the statements it prepared before the
+/// transaction ends. A transaction-mode pooler hands the session to another client when a
+/// transaction ends, and sqlx prepares a statement, then binds it, in two exchanges: in
+/// one transaction both reach the same server session, and nothing prepared is left for
+/// the session's next client.
+async fn in_transaction<T, Q>(connection: &mut PgConnection, query: Q) -> Result<T, sqlx::Error>
+where
+    Q: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, sqlx::Error>>,
+{
+    simple_query(connection, "BEGIN").await?;
+    let outcome = query(&mut *connection).await;
+    // One message each, so the pooler sees the end of the transaction only after the
+    // deallocation.
+    let end = match outcome {
+        Ok(_) => "DEALLOCATE ALL; COMMIT",
+        Err(_) => "ROLLBACK; DEALLOCATE ALL",
+    };
+    simple_query(connection, end).await?;
+    outcome
+}
+
+/// Boxed, so the futures that embed it stay `Send` for every connection lifetime.
+fn simple_query<'c>(
+    connection: &'c mut PgConnection,
+    sql: &'static str,
+) -> BoxFuture<'c, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        // A `&str` with no arguments goes as one simple Query message.
+        sqlx::Executor::execute(connection, sql).await?;
+        Ok(())
+    })
 }
 
 /// `database_errors_total{kind}`: `connection` (unreachable, timed out, ended by the

@@ -14,4 +14,5 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod user_changes;
 pub mod users;

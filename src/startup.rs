@@ -5,17 +5,19 @@ use std::time::Duration;
 
 use actix_auth0::{require_authentication, Authenticator, PublicRoutes};
 use actix_cors::Cors;
-use actix_web::dev::Server;
-use actix_web::http::{header, Method};
-use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, ConnectionType, Method};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer};
 use sqlx::Connection;
 
 use crate::configuration::{CorsSettings, Settings};
 use crate::database::{self, Database};
 use crate::error::{json_error_bodies, ApiError};
+use crate::routes::health::Readiness;
 use crate::users::UserDirectory;
-use crate::{metrics, openapi, routes, telemetry};
+use crate::{metrics, openapi, routes, telemetry, user_changes};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
@@ -35,6 +37,8 @@ pub enum StartupError {
     },
     #[error("cannot build the JWKS client: {0}")]
     HttpClient(#[from] reqwest::Error),
+    #[error("cannot handle signals: {0}")]
+    Signals(#[source] std::io::Error),
 }
 
 impl StartupError {
@@ -51,6 +55,8 @@ pub struct Application {
     port: u16,
     server: Server,
     metrics: Option<(u16, Server)>,
+    readiness: web::Data<Readiness>,
+    shutdown_drain: Duration,
 }
 
 impl Application {
@@ -68,16 +74,26 @@ impl Application {
         let address = SocketAddr::new(settings.http.host, settings.http.port);
         let (listener, port) = bind(address)?;
         let services = Services::new(&settings)?;
+        let readiness = services.readiness.clone();
+        // Before anything records: the metrics recorder is installed here.
         let metrics = match settings.http.metrics_addr {
             Some(addr) => Some(serve_metrics(addr, services.clone())?),
             None => None,
         };
+        user_changes::follow(
+            &settings.database,
+            &services.database,
+            services.users.clone().into_inner(),
+        )
+        .map_err(StartupError::Database)?;
         let server = serve(listener, &settings, address, services)?;
         tracing::info!(host = %settings.http.host, port, "listening");
         Ok(Self {
             port,
             server,
             metrics,
+            readiness,
+            shutdown_drain: settings.http.shutdown_drain,
         })
     }
 
@@ -90,13 +106,32 @@ impl Application {
         self.metrics.as_ref().map(|(port, _)| *port)
     }
 
-    /// Runs until SIGTERM/SIGINT, then lets in-flight requests finish; the metrics
-    /// listener stops with the API.
+    /// Runs until SIGTERM or SIGINT, then lets in-flight requests finish; the metrics
+    /// listener stops with the API. After SIGTERM (an orchestrator's stop) the instance
+    /// first drains for `SHUTDOWN_DRAIN_SECS`: `/readyz` answers 503 and every response
+    /// closes its connection, so load balancers move its traffic before it stops
+    /// accepting. SIGINT (Ctrl-C) stops at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let metrics = self.metrics.map(|(_, server)| {
             let handle = server.handle();
             tokio::spawn(server);
             handle
+        });
+        let stop = shutdown_signal()
+            .map_err(|error| std::io::Error::other(StartupError::Signals(error).to_string()))?;
+        let (handle, readiness, drain) =
+            (self.server.handle(), self.readiness, self.shutdown_drain);
+        tokio::spawn(async move {
+            if stop.await == Signal::Terminate && !drain.is_zero() {
+                readiness.start_draining();
+                tracing::info!(
+                    drain_secs = drain.as_secs(),
+                    "SIGTERM: draining before stopping"
+                );
+                tokio::time::sleep(drain).await;
+            }
+            tracing::info!("stopping: in-flight requests may finish");
+            handle.stop(true).await;
         });
         let outcome = self.server.await;
         if let Some(metrics) = metrics {
@@ -104,6 +139,43 @@ impl Application {
         }
         outcome
     }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Signal {
+    Terminate,
+    Interrupt,
+}
+
+/// Resolves at the first SIGTERM or SIGINT. The handlers are installed before it returns,
+/// so a signal sent once the server is up is never missed.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = Signal>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => Signal::Terminate,
+            _ = interrupt.recv() => Signal::Interrupt,
+        }
+    })
+}
+
+/// While draining, every response tells its client to close the connection, so a load
+/// balancer never reuses one that is about to go.
+async fn close_connections_while_draining(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let readiness = request.app_data::<web::Data<Readiness>>().cloned();
+    let mut response = next.call(request).await?;
+    if readiness.is_some_and(|readiness| readiness.is_draining()) {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(response)
 }
 
 /// A listener on `address` (port 0 picks a free one) and the port it got.
@@ -120,6 +192,7 @@ struct Services {
     database: web::Data<Database>,
     authenticator: web::Data<Authenticator>,
     users: web::Data<UserDirectory>,
+    readiness: web::Data<Readiness>,
 }
 
 impl Services {
@@ -131,6 +204,7 @@ impl Services {
             authenticator: web::Data::new(Authenticator::new(&settings.auth)?),
             users: web::Data::new(users),
             database,
+            readiness: web::Data::new(Readiness::default()),
         })
     }
 }
@@ -148,6 +222,7 @@ fn serve_metrics(address: SocketAddr, services: Services) -> Result<(u16, Server
             .route("/metrics", web::get().to(metrics::scrape))
     })
     .workers(1)
+    .disable_signals()
     .listen(listener)
     .map_err(StartupError::bind(address))?
     .run();
@@ -165,6 +240,7 @@ fn serve(
         database,
         authenticator,
         users,
+        readiness,
     } = services;
     let cors_settings = settings.cors.clone();
     let mut server = HttpServer::new(move || {
@@ -173,6 +249,7 @@ fn serve(
             .app_data(database.clone())
             .app_data(authenticator.clone())
             .app_data(users.clone())
+            .app_data(readiness.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("Invalid query string: {err}")).into()
             }))
@@ -189,6 +266,7 @@ fn serve(
             .wrap(json_error_bodies())
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(telemetry::log_request))
+            .wrap(from_fn(close_connections_while_draining))
     })
     // Slow clients cannot hold a worker: headers must arrive within 5 s, idle
     // keep-alive connections close after 30 s.
@@ -197,6 +275,8 @@ fn serve(
     .keep_alive(Duration::from_secs(30))
     .listen(listener)
     .map_err(StartupError::bind(address))?
+    // `Application::run_until_stopped` handles the signals, draining first.
+    .disable_signals()
     .shutdown_timeout(SHUTDOWN_GRACE_SECS);
     if let Some(workers) = settings.http.workers {
         server = server.workers(workers);

@@ -1,11 +1,14 @@
 //! Structured logs: subscriber set-up and one log line per request with a request id.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::Error;
 use tracing::Instrument;
@@ -79,20 +82,57 @@ pub async fn log_request(
 
 /// `http_requests_total{method, route, status}` and
 /// `http_request_duration_seconds{method, route}`, by route pattern (never the raw path,
-/// whose ids would make a series per task).
+/// whose ids would make a series per task) and by standard method (any other is `other`),
+/// so the number of series stays bounded whatever clients send.
 fn record<B>(response: &ServiceResponse<B>, status: u16, started: Instant) {
     let request = response.request();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    metrics::counter!(
-        "http_requests_total",
-        "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()
-    )
-    .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    let method = standard_method(request.method());
+    let route = request.match_pattern();
+    // Building a metric's key (labels, hashing, the registry's lookup) cost more than the
+    // rest of a cached request; each worker thread keeps the handles it has used.
+    REQUEST_METRICS.with_borrow_mut(|handles| {
+        let key = (method, route, status);
+        let (requests, duration) = match handles.get(&key) {
+            Some(found) => found,
+            None => {
+                let (method, route, status) = key.clone();
+                let route = route.unwrap_or_else(|| "unmatched".to_owned());
+                let created = (
+                    metrics::counter!("http_requests_total",
+                        "method" => method, "route" => route.clone(), "status" => status.to_string()),
+                    metrics::histogram!("http_request_duration_seconds",
+                        "method" => method, "route" => route),
+                );
+                handles.entry(key).or_insert(created)
+            }
+        };
+        requests.increment(1);
+        duration.record(started.elapsed().as_secs_f64());
+    });
+}
+
+type RequestMetricKey = (&'static str, Option<String>, u16);
+
+thread_local! {
+    static REQUEST_METRICS: RefCell<HashMap<RequestMetricKey, (metrics::Counter, metrics::Histogram)>> =
+        RefCell::new(HashMap::new());
+}
+
+fn standard_method(method: &Method) -> &'static str {
+    [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ]
+    .iter()
+    .find(|standard| *standard == method)
+    .map_or("other", |standard| standard.as_str())
 }
 
 fn is_acceptable_request_id(value: &[u8]) -> bool {

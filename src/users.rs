@@ -1,6 +1,7 @@
 //! Mapping a validated token to a row in `users` (Django's RemoteUserBackend pattern):
 //! the application's [`ResolvePrincipal`] for the Auth0 layer.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -153,8 +154,15 @@ impl Username {
 /// Finds or creates the user a token subject maps to, with a short-lived cache.
 pub struct UserDirectory {
     mapping: UserMapping,
-    cache: Option<Cache<String, Arc<User>>>,
+    cache: Option<UserCache>,
     database: Arc<Database>,
+}
+
+/// Mapped users by subject (`""` for the shared user), and whether they may be served:
+/// only while this instance hears about changes made elsewhere (see `user_changes`).
+struct UserCache {
+    users: Cache<String, Arc<User>>,
+    trusted: AtomicBool,
 }
 
 impl ResolvePrincipal for UserDirectory {
@@ -178,12 +186,14 @@ impl UserDirectory {
     /// seen, each for `cache_ttl`; either being zero disables the cache. Users not
     /// cached are read from `database`.
     pub fn new(settings: &UserSettings, database: Arc<Database>) -> Self {
-        let cache = (!settings.cache_ttl.is_zero() && settings.cache_capacity > 0).then(|| {
-            Cache::builder()
-                .max_capacity(settings.cache_capacity)
-                .time_to_live(settings.cache_ttl)
-                .build()
-        });
+        let cache =
+            (!settings.cache_ttl.is_zero() && settings.cache_capacity > 0).then(|| UserCache {
+                users: Cache::builder()
+                    .max_capacity(settings.cache_capacity)
+                    .time_to_live(settings.cache_ttl)
+                    .build(),
+                trusted: AtomicBool::new(false),
+            });
         Self {
             mapping: settings.mapping,
             cache,
@@ -196,21 +206,57 @@ impl UserDirectory {
     pub async fn cached_users(&self) -> u64 {
         match &self.cache {
             Some(cache) => {
-                cache.run_pending_tasks().await;
-                cache.entry_count()
+                cache.users.run_pending_tasks().await;
+                cache.users.entry_count()
             }
             None => 0,
         }
     }
 
-    /// The user for `sub`; refuses inactive users. A deactivated user is refused at
-    /// the latest one cache TTL after the change.
+    /// Whether users are cached at all (else there is nothing to keep fresh).
+    pub fn caches_users(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    /// Drops the cached user of `sub` (`""`: the shared user), changed elsewhere.
+    pub async fn forget(&self, sub: &str) {
+        if let Some(cache) = &self.cache {
+            cache.users.invalidate(sub).await;
+        }
+    }
+
+    /// Stops serving cached users: changes made elsewhere may go unheard from now on.
+    pub fn distrust_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.trusted.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Serves cached users again, starting empty: changes made while they went unheard
+    /// are then read from the database.
+    pub fn trust_cache_again(&self) {
+        if let Some(cache) = &self.cache {
+            cache.users.invalidate_all();
+            cache.trusted.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn trusted_cache(&self) -> Option<&Cache<String, Arc<User>>> {
+        self.cache
+            .as_ref()
+            .filter(|cache| cache.trusted.load(Ordering::SeqCst))
+            .map(|cache| &cache.users)
+    }
+
+    /// The user for `sub`; refuses inactive users. A user deactivated or deleted
+    /// elsewhere is dropped from the cache when Postgres says so (`user_changes`); while
+    /// that news cannot arrive, users are read from the database.
     pub async fn user(&self, sub: &str) -> Result<Arc<User>, UserError> {
         let key = match self.mapping {
             UserMapping::Remote => sub,
             UserMapping::Shared => "",
         };
-        let user = match &self.cache {
+        let user = match self.trusted_cache() {
             // Concurrent misses for one key share a single load.
             Some(cache) => {
                 let entry = cache

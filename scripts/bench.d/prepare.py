@@ -2,7 +2,8 @@
 """Mints the benchmark's tokens from the dev issuer and seeds the W3 user's tasks.
 
 usage: prepare.py ISSUER_URL API_URL AUDIENCE OUT_DIR
-Writes OUT_DIR/one-token.txt (W1, W3, W4), OUT_DIR/thousand-tokens.txt (W2: 1,000 users)."""
+Writes OUT_DIR/one-token.txt (W1, W3, W4), OUT_DIR/thousand-tokens.txt (W2: 1,000 users)
+and OUT_DIR/long-token.txt (the user whose very long list BENCH_LARGE=1 loads)."""
 import json
 import sys
 import urllib.request
@@ -29,6 +30,8 @@ def token(sub):
 one = token("auth0|bench-owner")
 with open(f"{out}/one-token.txt", "w") as f:
     f.write(one + "\n")
+with open(f"{out}/long-token.txt", "w") as f:
+    f.write(token("auth0|bench-long") + "\n")
 with open(f"{out}/thousand-tokens.txt", "w") as f:
     for n in range(1000):
         f.write(token(f"auth0|bench-user-{n}") + "\n")

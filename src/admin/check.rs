@@ -41,18 +41,22 @@ pub async fn check(env: &Env<'_>) -> Result<(), AdminError> {
     }
 }
 
-/// The database answers and every embedded migration is applied.
+/// The database answers (through `DATABASE_URL`, and on `DATABASE_DIRECT_URL` when that
+/// differs) and every embedded migration is applied.
 async fn database(settings: &Settings) -> Result<String, String> {
-    let options: PgConnectOptions = settings
-        .database
-        .url
-        .parse()
-        .map_err(|err| format!("database: DATABASE_URL: {err}"))?;
-    let mut connection = tokio::time::timeout(CHECK_TIMEOUT, options.connect())
-        .await
-        .map_err(|_| format!("database: no answer within {}s", CHECK_TIMEOUT.as_secs()))?
-        .map_err(|err| format!("database: unreachable: {err}"))?;
-    let missing = missing_migrations(&mut connection).await?;
+    let database = &settings.database;
+    let direct_options = parse(&database.direct_url, "DATABASE_DIRECT_URL")?;
+    let mut direct = connect(direct_options, "DATABASE_DIRECT_URL").await?;
+    let missing = missing_migrations(&mut direct).await?;
+    if database.url != database.direct_url {
+        // PgBouncer refuses startup parameters it does not know.
+        let options = parse(&database.url, "DATABASE_URL")?.extra_float_digits(None);
+        let mut pooled = connect(options, "DATABASE_URL").await?;
+        // A simple query: nothing prepared, so any pooler mode carries it.
+        sqlx::Executor::execute(&mut pooled, "SELECT 1")
+            .await
+            .map_err(|err| format!("database: DATABASE_URL: {err}"))?;
+    }
     if missing.is_empty() {
         Ok("database reachable; migrations applied".into())
     } else {
@@ -61,6 +65,22 @@ async fn database(settings: &Settings) -> Result<String, String> {
             missing.join(", ")
         ))
     }
+}
+
+fn parse(url: &str, var: &str) -> Result<PgConnectOptions, String> {
+    url.parse().map_err(|err| format!("database: {var}: {err}"))
+}
+
+async fn connect(options: PgConnectOptions, var: &str) -> Result<PgConnection, String> {
+    tokio::time::timeout(CHECK_TIMEOUT, options.connect())
+        .await
+        .map_err(|_| {
+            format!(
+                "database: {var}: no answer within {}s",
+                CHECK_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|err| format!("database: {var}: unreachable: {err}"))
 }
 
 async fn missing_migrations(connection: &mut PgConnection) -> Result<Vec<String>, String> {

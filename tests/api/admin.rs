@@ -8,7 +8,6 @@ use serde_json::Value;
 use sqlx::{Connection, PgConnection};
 
 use crate::helpers::*;
-use crate::process::command;
 
 fn vars(database: &TestDatabase, issuer: &TestIssuer) -> Vec<(String, String)> {
     base_env(issuer, &database.url).into_iter().collect()

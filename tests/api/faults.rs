@@ -182,7 +182,8 @@ async fn a_connection_dropped_while_idle_is_replaced_before_serving_a_request() 
 }
 
 /// A connection the server ended while the pool still trusts it (not idle long enough
-/// to be checked) costs one 503, never a 500, and is replaced for the next request.
+/// to be checked) costs one 503, never a 500, and is replaced for the next request
+/// (through a transaction pooler, not even the 503).
 #[tokio::test]
 async fn a_connection_ended_by_the_server_costs_one_503_then_is_replaced() {
     let app = spawn_app_with(&[("DATABASE_MAX_CONNECTIONS", "1")]).await;
@@ -193,7 +194,9 @@ async fn a_connection_ended_by_the_server_costs_one_503_then_is_replaced() {
     assert_eq!(terminate_api_sessions(&app).await, 1);
 
     let (status, body) = status_and_json(list().await.unwrap()).await;
-    assert_eq!(status, 503, "{body}");
+    // A pooler in between sees its server session end and opens another itself.
+    let expected = if through_pooler() { 200 } else { 503 };
+    assert_eq!(status, expected, "{body}");
     assert_eq!(list().await.unwrap().status(), 200);
 }
 

@@ -2,7 +2,9 @@
 //! database per test and the application spawned on a random port.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::net::TcpListener;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -285,10 +287,25 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The server URL of a transaction-mode pooler in front of the test server, when the
+/// tests run through one (`TEST_DATABASE_POOLER_URL`; scripts/test runs them once so).
+fn pooler_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_POOLER_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether the apps of these tests reach the test server through a pooler.
+pub fn through_pooler() -> bool {
+    pooler_url().is_some()
+}
+
 /// Environment for a test app: valid for the given issuer and database; tests add or
-/// replace variables.
+/// replace variables. Through a pooler, requests' queries to the test server go through
+/// it and migrations and LISTEN go to the server itself (a URL of a test's own proxy is
+/// left alone).
 pub fn base_env(issuer: &TestIssuer, database_url: &str) -> HashMap<String, String> {
-    [
+    let mut vars: HashMap<String, String> = [
         ("DATABASE_URL", database_url.to_owned()),
         ("HOST", "127.0.0.1".into()),
         ("PORT", "0".into()),
@@ -301,7 +318,18 @@ pub fn base_env(issuer: &TestIssuer, database_url: &str) -> HashMap<String, Stri
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
-    .collect()
+    .collect();
+    let mut pooled = url::Url::parse(database_url).expect("database URL");
+    let direct = pooled.port() == url::Url::parse(&server_url()).ok().and_then(|u| u.port());
+    if let Some(pooler) = pooler_url().filter(|_| direct) {
+        let pooler = url::Url::parse(&pooler).expect("TEST_DATABASE_POOLER_URL is a URL");
+        pooled.set_host(pooler.host_str()).expect("pooler host");
+        pooled.set_port(pooler.port()).expect("pooler port");
+        vars.insert("DATABASE_URL".into(), pooled.to_string());
+        vars.insert("DATABASE_DIRECT_URL".into(), database_url.to_owned());
+        vars.insert("DATABASE_TRANSACTION_POOLER".into(), "true".into());
+    }
+    vars
 }
 
 pub struct TestApp {
@@ -542,5 +570,131 @@ pub async fn spawn_app_on(
             .build()
             .unwrap(),
         _database: database,
+    }
+}
+
+/// The API binary, for tests that run it as an operator does.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_todo-api");
+
+/// The binary with a clean environment, run from a folder with no `.env` above it.
+pub fn command(vars: &[(String, String)]) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .envs(vars.iter().cloned());
+    command
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The binary serving on a free port, its standard error collected on a thread (so a
+/// chatty log level can never block it on a full pipe). Killed if dropped while running.
+pub struct Service {
+    child: Option<std::process::Child>,
+    pub address: String,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Service {
+    /// Starts the binary with `vars` on a free port and waits until it answers.
+    pub async fn start(vars: &[(String, String)]) -> Self {
+        Self::start_on(vars, free_port()).await
+    }
+
+    /// Starts the binary with `vars` on `port` and waits until it answers `/healthz`.
+    pub async fn start_on(vars: &[(String, String)], port: u16) -> Self {
+        let mut vars = vars.to_vec();
+        vars.push(("PORT".into(), port.to_string()));
+        let mut child = command(&vars)
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut logs = String::new();
+            let _ = pipe.read_to_string(&mut logs);
+            logs
+        });
+        let service = Self {
+            child: Some(child),
+            address: format!("127.0.0.1:{port}"),
+            stderr: Some(stderr),
+        };
+        if service.poll_until_ok("/healthz").await {
+            return service;
+        }
+        let (_, logs) = service.kill().await;
+        panic!("the service did not come up: {logs}");
+    }
+
+    /// Waits (up to 20 s) until `/readyz` answers 200.
+    pub async fn wait_until_ready(&self) {
+        assert!(
+            self.poll_until_ok("/readyz").await,
+            "{} never became ready",
+            self.address
+        );
+    }
+
+    async fn poll_until_ok(&self, path: &str) -> bool {
+        let client = reqwest::Client::new();
+        let url = format!("http://{}{path}", self.address);
+        for _ in 0..200 {
+            if let Ok(response) = client.get(&url).send().await {
+                if response.status() == 200 {
+                    return true;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let pid = self.child.as_ref().expect("running").id();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+    }
+
+    /// Waits for the exit; returns the exit code and everything it logged.
+    pub async fn wait(mut self) -> (Option<i32>, String) {
+        let (mut child, stderr) = (self.child.take().unwrap(), self.stderr.take().unwrap());
+        tokio::task::spawn_blocking(move || {
+            let status = child.wait().unwrap();
+            (status.code(), stderr.join().unwrap())
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn kill(mut self) -> (Option<i32>, String) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+        }
+        self.wait().await
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

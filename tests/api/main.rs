@@ -8,6 +8,8 @@ mod dev_issuer;
 mod dev_issuer_login;
 mod faults;
 mod health;
+// Shared with tests/cluster, which uses other parts of it.
+#[allow(dead_code)]
 mod helpers;
 mod hostile;
 mod metrics;

@@ -1,33 +1,10 @@
 //! The binary as an operator runs it: exit codes, messages, signals.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use crate::helpers::*;
-
-pub const BINARY: &str = env!("CARGO_BIN_EXE_todo-api");
-
-/// The binary with a clean environment, run from a folder with no `.env` above it.
-pub fn command(vars: &[(String, String)]) -> Command {
-    let mut command = Command::new(BINARY);
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir())
-        .envs(vars.iter().cloned());
-    command
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[test]
 fn missing_database_url_exits_1_naming_the_variable() {
@@ -88,80 +65,6 @@ fn an_unreachable_database_is_retried_then_exits_1() {
     assert!(stderr.contains("database unreachable"), "{stderr}");
 }
 
-/// The binary serving on a free port, its standard error collected on a thread (so a
-/// chatty log level can never block it on a full pipe).
-struct Service {
-    child: std::process::Child,
-    address: String,
-    stderr: std::thread::JoinHandle<String>,
-}
-
-/// Starts the binary with `vars` and waits until it answers.
-async fn start_service(vars: &[(String, String)]) -> Service {
-    let port = free_port();
-    let mut vars = vars.to_vec();
-    vars.push(("PORT".into(), port.to_string()));
-    let mut child = command(&vars)
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stderr.take().unwrap();
-    let stderr = std::thread::spawn(move || {
-        let mut logs = String::new();
-        let _ = pipe.read_to_string(&mut logs);
-        logs
-    });
-    let address = format!("127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("http://{address}/healthz"))
-            .send()
-            .await
-            .is_ok()
-        {
-            return Service {
-                child,
-                address,
-                stderr,
-            };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!(
-        "the service did not come up: {}",
-        stderr.join().unwrap_or_default()
-    );
-}
-
-impl Service {
-    /// Sends SIGTERM.
-    fn terminate(&self) {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-    }
-
-    /// Waits for the exit; returns the exit code and everything it logged.
-    async fn wait(self) -> (Option<i32>, String) {
-        let Service {
-            mut child, stderr, ..
-        } = self;
-        tokio::task::spawn_blocking(move || {
-            let status = child.wait().unwrap();
-            (status.code(), stderr.join().unwrap())
-        })
-        .await
-        .unwrap()
-    }
-}
-
 /// SIGTERM while 20 requests are in flight: all complete normally, new connections are
 /// refused, and the process exits 0.
 #[tokio::test]
@@ -169,7 +72,7 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits_0() {
     let issuer = TestIssuer::start().await;
     let database = TestDatabase::create().await;
     let vars: Vec<(String, String)> = base_env(&issuer, &database.url).into_iter().collect();
-    let service = start_service(&vars).await;
+    let service = Service::start(&vars).await;
     let address = service.address.clone();
 
     let token = issuer.token("auth0|shutdown");
@@ -236,7 +139,7 @@ async fn tokens_never_reach_the_logs() {
     let database = TestDatabase::create().await;
     let mut vars: Vec<(String, String)> = base_env(&issuer, &database.url).into_iter().collect();
     vars.push(("RUST_LOG".into(), "trace".into()));
-    let service = start_service(&vars).await;
+    let service = Service::start(&vars).await;
     let address = service.address.clone();
 
     let token = issuer.token("auth0|logged");

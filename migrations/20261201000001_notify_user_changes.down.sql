@@ -1,0 +1,2 @@
+DROP TRIGGER users_notify_changed ON users;
+DROP FUNCTION notify_user_changed();
