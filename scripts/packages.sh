@@ -14,6 +14,20 @@ ensure_command() {
   fi
   printf "[todo-api] %s not found; installing Debian's %s package\n" "$command" "$package" >&2
   # The package lists may be missing or stale on a fresh machine.
-  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package")
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package")
   "${install[@]}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null && "${install[@]}" >/dev/null; }
+}
+
+# ensure_venv DIR REQUIREMENTS: a virtualenv in DIR holding exactly the pinned
+# REQUIREMENTS, rebuilt (from PyPI) when the pins change.
+ensure_venv() {
+  local dir=$1 requirements=$2
+  if cmp -s "$requirements" "$dir/requirements.txt"; then
+    return 0
+  fi
+  printf '[todo-api] installing %s (pip, into %s)\n' "$requirements" "$dir" >&2
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >&2
+  cp "$requirements" "$dir/requirements.txt"
 }

@@ -61,6 +61,8 @@ unix_socket_dir =
 auth_type = scram-sha-256
 auth_file = $dir/userlist.txt
 pool_mode = transaction
+# What JDBC and sqlx send at connection; most PgBouncer set-ups ignore it so.
+ignore_startup_parameters = extra_float_digits,options
 max_client_conn = 2000
 default_pool_size = 20
 logfile = $dir/pgbouncer.log

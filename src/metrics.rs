@@ -18,6 +18,8 @@ const LATENCY_BUCKETS: [f64; 14] = [
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+/// How often histogram samples are folded into buckets (and memory released).
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The process's recorder, installed on first call (apps sharing a test process share it).
 pub fn install() -> PrometheusHandle {
@@ -33,6 +35,17 @@ pub fn install() -> PrometheusHandle {
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
+            // Histogram samples pile up until upkeep folds them into their buckets.
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(UPKEEP_INTERVAL);
+                    upkeep.run_upkeep();
+                });
+            if let Err(error) = spawned {
+                tracing::warn!(%error, "cannot start the metrics upkeep thread");
+            }
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("another metrics recorder was installed first");
             }

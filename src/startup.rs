@@ -37,8 +37,6 @@ pub enum StartupError {
     },
     #[error("cannot build the JWKS client: {0}")]
     HttpClient(#[from] reqwest::Error),
-    #[error("cannot handle signals: {0}")]
-    Signals(#[source] std::io::Error),
 }
 
 impl StartupError {
@@ -117,8 +115,7 @@ impl Application {
             tokio::spawn(server);
             handle
         });
-        let stop = shutdown_signal()
-            .map_err(|error| std::io::Error::other(StartupError::Signals(error).to_string()))?;
+        let stop = shutdown_signal()?;
         let (handle, readiness, drain) =
             (self.server.handle(), self.readiness, self.shutdown_drain);
         tokio::spawn(async move {
