@@ -186,6 +186,9 @@ mod tests {
             ("DATABASE_MAX_CONNECTIONS", "0"),
             ("DATABASE_MIGRATE", "maybe"),
             ("DATABASE_URL", "mysql://localhost/db"),
+            ("DATABASE_DIRECT_URL", "mysql://localhost/db"),
+            ("DATABASE_TRANSACTION_POOLER", "sometimes"),
+            ("SHUTDOWN_DRAIN_SECS", "soon"),
             ("CORS_ALLOWED_ORIGINS", "http://localhost:4200/"),
             ("CORS_ALLOWED_ORIGINS", "localhost:4200"),
             ("RUST_LOG", "info,[=x"),
@@ -196,13 +199,33 @@ mod tests {
     }
 
     #[test]
-    fn database_url_password_is_not_in_debug_output() {
-        let settings = settings(&with(&[(
-            "DATABASE_URL",
-            "postgres://app:hunter2@localhost/app",
-        )]))
+    fn the_direct_database_url_defaults_to_the_database_url() {
+        let default = settings(MINIMAL).unwrap();
+        assert_eq!(default.database.direct_url, default.database.url);
+        assert!(!default.database.transaction_pooler);
+        assert!(default.http.shutdown_drain.is_zero());
+        let pooled = settings(&with(&[
+            ("DATABASE_URL", "postgres://app@pgbouncer:6432/app"),
+            ("DATABASE_DIRECT_URL", "postgres://app@postgres/app"),
+            ("DATABASE_TRANSACTION_POOLER", "true"),
+        ]))
         .unwrap();
-        assert!(!format!("{settings:?}").contains("hunter2"));
+        assert_eq!(pooled.database.direct_url, "postgres://app@postgres/app");
+        assert!(pooled.database.transaction_pooler);
+    }
+
+    #[test]
+    fn database_url_password_is_not_in_debug_output() {
+        let settings = settings(&with(&[
+            ("DATABASE_URL", "postgres://app:hunter2@localhost/app"),
+            (
+                "DATABASE_DIRECT_URL",
+                "postgres://app:hunter3@localhost/app",
+            ),
+        ]))
+        .unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("hunter3"));
     }
 
     #[test]

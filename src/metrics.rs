@@ -59,8 +59,8 @@ pub fn enabled() -> bool {
     HANDLE.get().is_some()
 }
 
-/// `GET /metrics`: the gauges of sizes (pool, caches) are read now, off the request path,
-/// then everything is rendered.
+/// `GET /metrics`: the pool's and caches' figures (sizes, hits and misses) are read now,
+/// off the request path, then everything is rendered.
 pub async fn scrape(
     handle: web::Data<PrometheusHandle>,
     database: web::Data<Database>,
@@ -74,6 +74,16 @@ pub async fn scrape(
     let tokens = authenticator.cached_tokens().await;
     metrics::gauge!("token_cache_entries").set(tokens as f64);
     metrics::gauge!("user_cache_entries").set(users.cached_users().await as f64);
+    for (name, stats) in [
+        (
+            "token_cache_requests_total",
+            authenticator.token_cache_stats(),
+        ),
+        ("user_cache_requests_total", users.cache_stats()),
+    ] {
+        metrics::counter!(name, "result" => "hit").absolute(stats.hits);
+        metrics::counter!(name, "result" => "miss").absolute(stats.misses);
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(handle.render())

@@ -1,11 +1,11 @@
 //! Mapping a validated token to a row in `users` (Django's RemoteUserBackend pattern):
 //! the application's [`ResolvePrincipal`] for the Auth0 layer.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_auth0::{AuthError, Claims, ConfigError, Env, ResolvePrincipal};
+use actix_auth0::{AuthError, CacheStats, Claims, ConfigError, Env, ResolvePrincipal};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -163,6 +163,8 @@ pub struct UserDirectory {
 struct UserCache {
     users: Cache<String, Arc<User>>,
     trusted: AtomicBool,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl ResolvePrincipal for UserDirectory {
@@ -193,6 +195,8 @@ impl UserDirectory {
                     .time_to_live(settings.cache_ttl)
                     .build(),
                 trusted: AtomicBool::new(false),
+                hits: AtomicU64::new(0),
+                misses: AtomicU64::new(0),
             });
         Self {
             mapping: settings.mapping,
@@ -211,6 +215,16 @@ impl UserDirectory {
             }
             None => 0,
         }
+    }
+
+    /// Hits and misses of the user cache, for metrics.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache
+            .as_ref()
+            .map_or(CacheStats::default(), |cache| CacheStats {
+                hits: cache.hits.load(Ordering::Relaxed),
+                misses: cache.misses.load(Ordering::Relaxed),
+            })
     }
 
     /// Whether users are cached at all (else there is nothing to keep fresh).
@@ -241,11 +255,10 @@ impl UserDirectory {
         }
     }
 
-    fn trusted_cache(&self) -> Option<&Cache<String, Arc<User>>> {
+    fn trusted_cache(&self) -> Option<&UserCache> {
         self.cache
             .as_ref()
             .filter(|cache| cache.trusted.load(Ordering::SeqCst))
-            .map(|cache| &cache.users)
     }
 
     /// The user for `sub`; refuses inactive users. A user deactivated or deleted
@@ -260,12 +273,17 @@ impl UserDirectory {
             // Concurrent misses for one key share a single load.
             Some(cache) => {
                 let entry = cache
+                    .users
                     .entry_by_ref(key)
                     .or_try_insert_with(self.load(sub))
                     .await
                     .map_err(|err| (*err).clone())?;
-                let result = if entry.is_fresh() { "miss" } else { "hit" };
-                metrics::counter!("user_cache_requests_total", "result" => result).increment(1);
+                let counter = if entry.is_fresh() {
+                    &cache.misses
+                } else {
+                    &cache.hits
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
                 entry.into_value()
             }
             None => self.load(sub).await?,

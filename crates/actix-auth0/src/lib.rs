@@ -16,7 +16,7 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderMap;
 use actix_web::ResponseError;
 
-pub use claims::{Claims, TokenValidator};
+pub use claims::{CacheStats, Claims, TokenValidator};
 pub use env::{ConfigError, Env};
 pub use error::AuthError;
 pub use extractor::{Principal, RequiredScope, Scoped};
@@ -48,6 +48,11 @@ impl Authenticator {
     /// How many verified tokens are remembered now; see [`TokenValidator::cached_tokens`].
     pub async fn cached_tokens(&self) -> u64 {
         self.tokens.cached_tokens().await
+    }
+
+    /// Hits and misses of the verified-token cache; see [`TokenValidator::cache_stats`].
+    pub fn token_cache_stats(&self) -> CacheStats {
+        self.tokens.cache_stats()
     }
 
     /// The bearer token of `headers`, verified.
