@@ -20,7 +20,8 @@ pub struct DatabaseSettings {
     /// lock) and hearing about user changes (LISTEN). `DATABASE_URL` unless set.
     pub direct_url: String,
     /// `url` is a transaction-mode pooler (PgBouncer `pool_mode = transaction`): each
-    /// request's queries run in one transaction, on unnamed statements.
+    /// database call's queries run in one transaction, which drops the statements it
+    /// prepared before it ends.
     pub transaction_pooler: bool,
     pub max_connections: u32,
     pub migrate: bool,
@@ -75,6 +76,25 @@ impl DatabaseSettings {
             )?),
             connect_timeout: env.seconds("DATABASE_CONNECT_TIMEOUT_SECS", 30)?,
             idle_check_after: env.seconds("DATABASE_IDLE_CHECK_SECS", 30)?,
+        })
+    }
+
+    /// How the request pool connects to `url`, through a transaction pooler or not.
+    pub fn request_options(&self) -> Result<PgConnectOptions, sqlx::Error> {
+        let options: PgConnectOptions = self.url.parse()?;
+        // Names the service's sessions in `pg_stat_activity`.
+        let options = options.application_name(APPLICATION_NAME);
+        Ok(if self.transaction_pooler {
+            // Statements prepared in one transaction may be gone in the next (another
+            // server session): cache none, and `Database::run` deallocates them before it
+            // commits. PgBouncer refuses startup parameters it does not know.
+            options.statement_cache_capacity(0).extra_float_digits(None)
+        } else {
+            // Every query here is a short indexed lookup whose best plan does not depend
+            // on its parameters. Left to choose, Postgres re-plans the task list (its
+            // LIMIT and OFFSET parameters make the generic plan look dearer) on every
+            // execution.
+            options.options([("plan_cache_mode", "force_generic_plan")])
         })
     }
 }
@@ -183,23 +203,8 @@ impl Database {
     /// A pool of at most `max_connections`, opened on first use, and the thread that
     /// runs its queries. Nothing is connected yet.
     pub fn new(settings: &DatabaseSettings) -> Result<Self, sqlx::Error> {
-        let options: PgConnectOptions = settings.url.parse()?;
-        // Names the service's sessions in `pg_stat_activity`.
-        let options = options.application_name(APPLICATION_NAME);
-        let options = if settings.transaction_pooler {
-            // Statements prepared in one transaction may be gone in the next (another
-            // server session): cache none, and `run` deallocates them before it commits.
-            // PgBouncer refuses startup parameters it does not know.
-            options.statement_cache_capacity(0).extra_float_digits(None)
-        } else {
-            // Every query here is a short indexed lookup whose best plan does not depend
-            // on its parameters. Left to choose, Postgres re-plans the task list (its
-            // LIMIT and OFFSET parameters make the generic plan look dearer) on every
-            // execution.
-            options.options([("plan_cache_mode", "force_generic_plan")])
-        };
         let connector = Connector {
-            options,
+            options: settings.request_options()?,
             idle_check_after: settings.idle_check_after,
         };
         let acquire_timeout = Some(settings.acquire_timeout);

@@ -45,12 +45,17 @@ pub async fn check(env: &Env<'_>) -> Result<(), AdminError> {
 /// differs) and every embedded migration is applied.
 async fn database(settings: &Settings) -> Result<String, String> {
     let database = &settings.database;
-    let direct_options = parse(&database.direct_url, "DATABASE_DIRECT_URL")?;
+    let direct_options = database
+        .direct_url
+        .parse()
+        .map_err(|err| format!("database: DATABASE_DIRECT_URL: {err}"))?;
     let mut direct = connect(direct_options, "DATABASE_DIRECT_URL").await?;
     let missing = missing_migrations(&mut direct).await?;
     if database.url != database.direct_url {
-        // PgBouncer refuses startup parameters it does not know.
-        let options = parse(&database.url, "DATABASE_URL")?.extra_float_digits(None);
+        // As the request pool connects, so a pooler accepts it as it accepts the pool.
+        let options = database
+            .request_options()
+            .map_err(|err| format!("database: DATABASE_URL: {err}"))?;
         let mut pooled = connect(options, "DATABASE_URL").await?;
         // A simple query: nothing prepared, so any pooler mode carries it.
         sqlx::Executor::execute(&mut pooled, "SELECT 1")
@@ -65,10 +70,6 @@ async fn database(settings: &Settings) -> Result<String, String> {
             missing.join(", ")
         ))
     }
-}
-
-fn parse(url: &str, var: &str) -> Result<PgConnectOptions, String> {
-    url.parse().map_err(|err| format!("database: {var}: {err}"))
 }
 
 async fn connect(options: PgConnectOptions, var: &str) -> Result<PgConnection, String> {
