@@ -88,8 +88,8 @@ fn record<B>(response: &ServiceResponse<B>, status: u16, started: Instant) {
     let request = response.request();
     let method = standard_method(request.method());
     let route = request.match_pattern();
-    // Building a metric's key (labels, hashing, the registry's lookup) cost more than the
-    // rest of a cached request; each worker thread keeps the handles it has used.
+    // Building a metric's key (labels, hashing, the registry's lookup) on every request
+    // cost measurable throughput; each worker thread keeps the handles it has used.
     REQUEST_METRICS.with_borrow_mut(|handles| {
         let key = (method, route, status);
         let (requests, duration) = match handles.get(&key) {

@@ -1,11 +1,13 @@
 //! Mapping a validated token to a row in `users` (Django's RemoteUserBackend pattern):
 //! the application's [`ResolvePrincipal`] for the Auth0 layer.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_auth0::{AuthError, CacheStats, Claims, ConfigError, Env, ResolvePrincipal};
+use actix_auth0::{
+    AuthError, CacheCounter, CacheStats, Claims, ConfigError, Env, ResolvePrincipal,
+};
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -163,8 +165,7 @@ pub struct UserDirectory {
 struct UserCache {
     users: Cache<String, Arc<User>>,
     trusted: AtomicBool,
-    hits: AtomicU64,
-    misses: AtomicU64,
+    lookups: CacheCounter,
 }
 
 impl ResolvePrincipal for UserDirectory {
@@ -195,8 +196,7 @@ impl UserDirectory {
                     .time_to_live(settings.cache_ttl)
                     .build(),
                 trusted: AtomicBool::new(false),
-                hits: AtomicU64::new(0),
-                misses: AtomicU64::new(0),
+                lookups: CacheCounter::default(),
             });
         Self {
             mapping: settings.mapping,
@@ -221,10 +221,7 @@ impl UserDirectory {
     pub fn cache_stats(&self) -> CacheStats {
         self.cache
             .as_ref()
-            .map_or(CacheStats::default(), |cache| CacheStats {
-                hits: cache.hits.load(Ordering::Relaxed),
-                misses: cache.misses.load(Ordering::Relaxed),
-            })
+            .map_or(CacheStats::default(), |cache| cache.lookups.stats())
     }
 
     /// Whether users are cached at all (else there is nothing to keep fresh).
@@ -278,12 +275,7 @@ impl UserDirectory {
                     .or_try_insert_with(self.load(sub))
                     .await
                     .map_err(|err| (*err).clone())?;
-                let counter = if entry.is_fresh() {
-                    &cache.misses
-                } else {
-                    &cache.hits
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
+                cache.lookups.record(!entry.is_fresh());
                 entry.into_value()
             }
             None => self.load(sub).await?,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderMap;
 use actix_web::ResponseError;
 
-pub use claims::{CacheStats, Claims, TokenValidator};
+pub use claims::{CacheCounter, CacheStats, Claims, TokenValidator};
 pub use env::{ConfigError, Env};
 pub use error::AuthError;
 pub use extractor::{Principal, RequiredScope, Scoped};
