@@ -14,11 +14,13 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::sync::Arc;
 
 use actix_auth0::{AuthSettings, Authenticator, Env, ResolvePrincipal};
-use dev_issuer::{DevIssuer, DevIssuerSettings, SpaClient};
+use dev_issuer::{DevIssuer, DevIssuerSettings};
 use todo_api::database::{Database, DatabaseSettings};
 use todo_api::users::{AuthenticatedUser, UserDirectory, UserError, UserMapping, UserSettings};
 
 const AUDIENCE: &str = "https://todo-api";
+/// The bench's own issuer, on loopback for the length of the run.
+const CLIENT_SECRET: &str = "bench-client-secret-0123456789";
 
 fn authenticator(issuer: &str, token_cache: &str) -> Authenticator {
     let vars: HashMap<&str, String> = [
@@ -54,25 +56,14 @@ fn bench_auth(c: &mut Criterion) {
     let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL of a migrated database");
     let key_dir = std::env::temp_dir().join("todo-api-bench-issuer");
     let (issuer, headers) = runtime.block_on(async {
-        let issuer = DevIssuer::build(DevIssuerSettings {
-            bind: "127.0.0.1:0".parse().expect("address"),
-            issuer: None,
-            audience: AUDIENCE.into(),
-            client_id: "dev-client".into(),
-            client_secret: "dev-secret".into(),
-            spa: SpaClient::default(),
-            users: DevIssuerSettings::default_users(),
-            key_dir,
-            token_ttl_secs: 3600,
-            browser_token_ttl_secs: 3600,
-        })
-        .expect("dev issuer");
+        let issuer = DevIssuer::build(DevIssuerSettings::local(AUDIENCE, CLIENT_SECRET, key_dir))
+            .expect("dev issuer");
         let url = issuer.issuer().to_owned();
         tokio::spawn(issuer.into_server());
         let token: serde_json::Value = reqwest::Client::new()
             .post(format!("{url}oauth/token"))
             .json(&serde_json::json!({
-                "client_id": "dev-client", "client_secret": "dev-secret", "audience": AUDIENCE,
+                "client_id": "dev-client", "client_secret": CLIENT_SECRET, "audience": AUDIENCE,
                 "grant_type": "client_credentials", "sub": "auth0|criterion",
             }))
             .send()

@@ -14,6 +14,7 @@ LOCAL_PG_PORT=${TODO_API_PG_PORT:-5433}
 LOCAL_PG_PASSWORD=postgres
 
 log() { printf '[todo-api] %s\n' "$*" >&2; }
+source "$REPO_ROOT/scripts/dotenv.sh"
 
 pg_bindir() {
   local dir
@@ -105,12 +106,6 @@ create_database() {
   if [[ -z $("$bindir/psql" -qAt "$server/postgres" -c "select 1 from pg_database where datname = '$name'") ]]; then
     "$bindir/psql" -q "$server/postgres" -c "create database \"$name\"" >/dev/null
   fi
-}
-
-# The value of VAR in .env, if any (without evaluating the file).
-dotenv_value() {
-  [[ -f "$REPO_ROOT/.env" ]] || return 0
-  sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$REPO_ROOT/.env" | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/"
 }
 
 # Exports DATABASE_URL: the configured one when its database answers, else a database

@@ -132,8 +132,11 @@ pub struct ApiDoc;
 
 /// Registers `GET /openapi.json` as a public route.
 pub fn configure(cfg: &mut ServiceConfig, public: &mut PublicRoutes) {
-    let resource = public.resource("/openapi.json");
-    cfg.service(routes::endpoint(resource, [(Method::GET, web::to(serve))]));
+    cfg.service(routes::public_endpoint(
+        public,
+        "/openapi.json",
+        [(Method::GET, web::to(serve))],
+    ));
 }
 
 /// The OpenAPI document of this API.

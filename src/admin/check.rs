@@ -1,5 +1,6 @@
 //! `todo-api check`: validates the configuration, reaches the database, checks the
 //! migrations are applied, fetches the JWKS; one line per finding, non-zero on a problem.
+//! A development issuer (plain http) is reported as a warning.
 
 use std::collections::HashSet;
 
@@ -20,6 +21,12 @@ pub async fn check(env: &Env<'_>) -> Result<(), AdminError> {
         }
     };
     println!("ok: configuration");
+    if settings.auth.is_development_issuer() {
+        println!(
+            "warning: issuer: development issuer {} (plain http): never a real Auth0 tenant, never in production",
+            settings.auth.issuer
+        );
+    }
     let mut problems = 0;
     match database(&settings).await {
         Ok(line) => println!("ok: {line}"),

@@ -16,16 +16,19 @@ use actix_web::{HttpResponse, Resource, Route};
 
 pub fn configure(cfg: &mut ServiceConfig, public: &mut PublicRoutes) {
     let get = |route| [(Method::GET, route)];
-    cfg.service(endpoint(
-        public.resource("/healthz"),
+    cfg.service(public_endpoint(
+        public,
+        "/healthz",
         get(web::to(health::healthz)),
     ))
-    .service(endpoint(
-        public.resource("/readyz"),
+    .service(public_endpoint(
+        public,
+        "/readyz",
         get(web::to(health::readyz)),
     ))
-    .service(endpoint(
-        public.resource("/api/public"),
+    .service(public_endpoint(
+        public,
+        "/api/public",
         get(web::to(messages::public)),
     ))
     .service(endpoint(
@@ -53,6 +56,17 @@ pub fn configure(cfg: &mut ServiceConfig, public: &mut PublicRoutes) {
             (Method::DELETE, web::to(tasks::destroy)),
         ],
     ));
+}
+
+/// An [`endpoint`] at `path` whose routes need no token; any other method there is
+/// protected (401 without a token, then 405).
+pub fn public_endpoint<const N: usize>(
+    public: &mut PublicRoutes,
+    path: &str,
+    routes: [(Method, Route); N],
+) -> Resource {
+    let resource = public.resource(path, routes.iter().map(|(method, _)| method.clone()));
+    endpoint(resource, routes)
 }
 
 /// `resource` serving each route for its method, and 405 with `Allow` for any other.

@@ -87,6 +87,12 @@ async fn check_names_each_problem_on_a_line_of_its_own() {
         "{report}"
     );
     assert!(report.contains("1 signing key(s)"), "{report}");
+    // The test issuer is plain http on loopback: it must not go unnoticed.
+    let warning = format!(
+        "warning: issuer: development issuer {} (plain http)",
+        issuer.base_url
+    );
+    assert!(report.contains(&warning), "{report}");
 
     let mut broken = vars.clone();
     broken.retain(|(name, _)| name != "AUTH0_AUDIENCE");

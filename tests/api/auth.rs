@@ -498,7 +498,7 @@ async fn concurrent_requests_with_a_new_kid_share_one_fetch() {
 
 #[tokio::test]
 async fn an_unreachable_jwks_with_no_cached_key_is_503_with_retry_after() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(&[("AUTH0_JWKS_COOLDOWN_SECS", "1")]).await;
     app.issuer.set_behaviour(JwksBehaviour::Fail);
     let token = app.issuer.token("auth0|a");
     let response = app.get_as("/api/private", &token).send().await.unwrap();
@@ -507,9 +507,194 @@ async fn an_unreachable_jwks_with_no_cached_key_is_503_with_retry_after() {
     assert_eq!(status, 503);
     assert!(body["detail"].is_string());
 
-    // Once the issuer is back, the same process recovers.
+    // Once the issuer is back, the same process recovers within the cooldown.
     app.issuer.set_behaviour(JwksBehaviour::Serve);
-    assert_accepted(&app, &token).await;
+    assert_eq!(
+        status_within(&app, &token, 200, Duration::from_millis(1500)).await,
+        200
+    );
+}
+
+/// Polls `GET /api/private` with `token` until it answers `expected` or `limit` passes;
+/// returns the last status.
+async fn status_within(app: &TestApp, token: &str, expected: u16, limit: Duration) -> u16 {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let status = app.get_private_with(token).await;
+        if status == expected || std::time::Instant::now() >= deadline {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_failing_cold_jwks_is_fetched_at_most_once_per_cooldown() {
+    let cooldown_secs = 1;
+    let app = spawn_app_with(&[("AUTH0_JWKS_COOLDOWN_SECS", "1")]).await;
+    app.issuer.set_behaviour(JwksBehaviour::Fail);
+    let token = app.issuer.token("auth0|a");
+    // A 5-s outage with a client retrying every 20 ms: about 250 requests.
+    let outage = Duration::from_secs(5);
+    let started = std::time::Instant::now();
+    let mut requests = 0;
+    while started.elapsed() < outage {
+        assert_eq!(app.get_private_with(&token).await, 503);
+        requests += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let most = outage.as_secs().div_ceil(cooldown_secs) as usize + 1;
+    assert!(requests > 100, "only {requests} requests were sent");
+    assert!(
+        app.issuer.fetches() <= most,
+        "{} fetches for {requests} requests in a 5-s outage, at most {most} allowed",
+        app.issuer.fetches()
+    );
+}
+
+#[tokio::test]
+async fn keys_that_cannot_be_refreshed_past_the_max_stale_age_are_dropped() {
+    let app = spawn_app_with(&[
+        ("AUTH0_JWKS_CACHE_TTL_SECS", "1"),
+        ("AUTH0_JWKS_MAX_STALE_SECS", "2"),
+        ("AUTH0_JWKS_COOLDOWN_SECS", "1"),
+    ])
+    .await;
+    let cached = app.issuer.token("auth0|a");
+    assert_accepted(&app, &cached).await;
+    assert_accepted(&app, &cached).await;
+
+    // The issuer cannot be reached: the keys serve while stale, then are dropped, and
+    // every token is refused, the one in the verified-token cache too.
+    app.issuer.set_behaviour(JwksBehaviour::Fail);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_accepted(&app, &cached).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let reason = "The issuer's signing keys could not be refreshed; try again later.";
+    assert_invalid_token(&app, &cached, reason).await;
+    assert_invalid_token(&app, &app.issuer.token("auth0|b"), reason).await;
+
+    // Once the JWKS answers again, tokens are accepted within the cooldown.
+    app.issuer.set_behaviour(JwksBehaviour::Serve);
+    assert_eq!(
+        status_within(&app, &cached, 200, Duration::from_millis(1500)).await,
+        200
+    );
+    assert_accepted(&app, &app.issuer.token("auth0|c")).await;
+}
+
+#[tokio::test]
+async fn a_token_over_16_kib_is_refused_before_it_is_verified() {
+    let app = spawn_app().await;
+    // Validly signed, and over the limit only by its padding.
+    let padded = |bytes: usize| {
+        let base = app
+            .issuer
+            .token_builder("auth0|a")
+            .claim("pad", json!(""))
+            .sign();
+        // Base64 makes 4 characters of 3 bytes.
+        let pad = "x".repeat((bytes - base.len()) * 3 / 4 + 3);
+        app.issuer
+            .token_builder("auth0|a")
+            .claim("pad", json!(pad))
+            .sign()
+    };
+    let over = padded(16 * 1024 + 1);
+    assert!(
+        over.len() > 16 * 1024 && over.len() < 16 * 1024 + 8,
+        "{}",
+        over.len()
+    );
+    assert_invalid_token(&app, &over, "Token is too large.").await;
+    assert_eq!(app.issuer.fetches(), 0, "refused before any key was needed");
+    let under = padded(16 * 1024 - 8);
+    assert!(under.len() <= 16 * 1024, "{}", under.len());
+    assert_accepted(&app, &under).await;
+}
+
+#[tokio::test]
+async fn concurrent_first_sights_of_a_token_cost_one_verification() {
+    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    // The first fetch is slow, so every request is in flight before any is verified.
+    app.issuer.set_delay(Duration::from_millis(300));
+    let token = app.issuer.token("auth0|first-sight");
+    let requests = (0..20).map(|_| app.get_as("/api/private", &token).send());
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.unwrap().status(), 200);
+    }
+    let page = reqwest::get(format!(
+        "http://127.0.0.1:{}/metrics",
+        app.metrics_port.unwrap()
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    let sample = |series: &str| {
+        page.lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {series} in {page}"))
+    };
+    assert_eq!(
+        sample(r#"token_cache_requests_total{result="miss"}"#),
+        1.0,
+        "verifications"
+    );
+    assert_eq!(sample(r#"token_cache_requests_total{result="hit"}"#), 19.0);
+}
+
+#[tokio::test]
+async fn scopes_come_only_from_permissions_when_so_configured() {
+    let app = spawn_app_with(&[("AUTH0_SCOPE_SOURCE", "permissions")]).await;
+    let scoped = |claims: Value| {
+        let mut token = app.issuer.token_builder("auth0|a");
+        for (name, value) in claims.as_object().unwrap() {
+            token = token.claim(name, value.clone());
+        }
+        token.sign()
+    };
+    // A client asked for the scope itself: no RBAC permission, no access.
+    let asked = scoped(json!({"scope": "openid read:messages"}));
+    let response = app
+        .get_as("/api/private-scoped", &asked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let granted = scoped(json!({"scope": "openid", "permissions": ["read:messages"]}));
+    let response = app
+        .get_as("/api/private-scoped", &granted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn public_routes_are_public_for_their_own_methods_only() {
+    let app = spawn_app().await;
+    for path in ["/api/public", "/healthz", "/openapi.json"] {
+        assert_eq!(app.get(path).send().await.unwrap().status(), 200, "{path}");
+        for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+            let response = app
+                .client
+                .request(method.clone(), app.url(path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 401, "{method} {path}");
+        }
+    }
+    for path in [
+        "/api/public/",
+        "/api/public/x",
+        "/healthz/x",
+        "/api/publicx",
+    ] {
+        assert_eq!(app.get(path).send().await.unwrap().status(), 401, "{path}");
+    }
 }
 
 #[tokio::test]

@@ -3,13 +3,16 @@
 
 use std::path::Path;
 
-use dev_issuer::{DevIssuer, DevIssuerSettings, SpaClient};
+use dev_issuer::{DevIssuer, DevIssuerSettings, StoredEntries};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
 
 pub struct RunningIssuer {
     pub url: String,
+    /// The machine client's secret, new for each issuer.
+    pub secret: String,
+    pub stored: StoredEntries,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -26,24 +29,33 @@ pub async fn start_issuer(key_dir: &Path) -> RunningIssuer {
 
 /// A dev issuer whose access and ID tokens live `token_ttl_secs`.
 pub async fn start_issuer_with(key_dir: &Path, token_ttl_secs: u64) -> RunningIssuer {
-    let settings = DevIssuerSettings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        issuer: None,
-        audience: AUDIENCE.into(),
-        client_id: "dev-client".into(),
-        client_secret: "dev-secret".into(),
-        spa: SpaClient::default(),
-        users: DevIssuerSettings::default_users(),
-        key_dir: key_dir.to_owned(),
-        token_ttl_secs,
-        browser_token_ttl_secs: token_ttl_secs,
-    };
+    start_issuer_configured(key_dir, |settings| {
+        settings.token_ttl_secs = token_ttl_secs;
+        settings.browser_token_ttl_secs = token_ttl_secs;
+    })
+    .await
+}
+
+/// A dev issuer with its local settings changed by `configure`.
+pub async fn start_issuer_configured(
+    key_dir: &Path,
+    configure: impl FnOnce(&mut DevIssuerSettings),
+) -> RunningIssuer {
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    let mut settings = DevIssuerSettings::local(AUDIENCE, &secret, key_dir.to_owned());
+    configure(&mut settings);
     let issuer = DevIssuer::build(settings).expect("dev issuer builds");
     let url = issuer.issuer().to_owned();
+    let stored = issuer.stored();
     let server = issuer.into_server();
     let handle = server.handle();
     tokio::spawn(server);
-    RunningIssuer { url, handle }
+    RunningIssuer {
+        url,
+        secret,
+        stored,
+        handle,
+    }
 }
 
 pub fn key_dir() -> std::path::PathBuf {
@@ -53,8 +65,8 @@ pub fn key_dir() -> std::path::PathBuf {
     ))
 }
 
-fn credentials() -> Value {
-    json!({"client_id": "dev-client", "client_secret": "dev-secret", "audience": AUDIENCE, "grant_type": "client_credentials"})
+fn credentials(issuer: &RunningIssuer) -> Value {
+    json!({"client_id": "dev-client", "client_secret": issuer.secret, "audience": AUDIENCE, "grant_type": "client_credentials"})
 }
 
 async fn request_token(issuer: &RunningIssuer, body: &Value) -> (u16, Value) {
@@ -82,7 +94,7 @@ pub fn claims_of(token: &str) -> Value {
 async fn client_credentials_give_an_auth0_shaped_token() {
     let dir = key_dir();
     let issuer = start_issuer(&dir).await;
-    let (status, body) = request_token(&issuer, &credentials()).await;
+    let (status, body) = request_token(&issuer, &credentials(&issuer)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 3600);
@@ -101,7 +113,7 @@ async fn client_credentials_give_an_auth0_shaped_token() {
         .post(format!("{}oauth/token", issuer.url))
         .form(&[
             ("client_id", "dev-client"),
-            ("client_secret", "dev-secret"),
+            ("client_secret", issuer.secret.as_str()),
             ("audience", AUDIENCE),
             ("grant_type", "client_credentials"),
             ("sub", "auth0|alice"),
@@ -137,7 +149,7 @@ async fn bad_token_requests_get_auth0_style_errors() {
     let dir = key_dir();
     let issuer = start_issuer(&dir).await;
     let with = |name: &str, value: Value| {
-        let mut body = credentials();
+        let mut body = credentials(&issuer);
         body[name] = value;
         body
     };
@@ -148,6 +160,22 @@ async fn bad_token_requests_get_auth0_style_errors() {
             "unsupported_grant_type",
         ),
         (with("client_secret", json!("wrong")), 401, "access_denied"),
+        // The secret of another issuer, and this one's with a byte changed or added.
+        (
+            with("client_secret", json!("dev-secret")),
+            401,
+            "access_denied",
+        ),
+        (
+            with("client_secret", json!(format!("{}x", issuer.secret))),
+            401,
+            "access_denied",
+        ),
+        (
+            with("client_secret", json!(issuer.secret[1..].to_owned())),
+            401,
+            "access_denied",
+        ),
         (
             with("client_id", json!("someone-else")),
             401,
@@ -218,7 +246,7 @@ async fn the_api_accepts_a_dev_issuer_token_fetched_over_http() {
     )
     .await;
 
-    let mut body = credentials();
+    let mut body = credentials(&issuer);
     body["scope"] = json!("read:messages");
     let (_, token) = request_token(&issuer, &body).await;
     let token = token["access_token"].as_str().unwrap();
@@ -233,5 +261,69 @@ async fn the_api_accepts_a_dev_issuer_token_fetched_over_http() {
         (status, me["username"].as_str()),
         (200, Some("dev-client@clients"))
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A cross-origin request to each of the issuer's endpoints from `origin`: whether the
+/// answer carries `Access-Control-Allow-Origin` for it.
+async fn cors_allows(issuer: &RunningIssuer, origin: &str) -> Vec<(String, bool)> {
+    let client = reqwest::Client::new();
+    let mut answers = Vec::new();
+    let token_url = format!("{}oauth/token", issuer.url);
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, &token_url)
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    answers.push(("preflight /oauth/token".to_owned(), preflight));
+    let mint = client
+        .post(&token_url)
+        .header("Origin", origin)
+        .json(&credentials(issuer))
+        .send()
+        .await
+        .unwrap();
+    answers.push(("POST /oauth/token".to_owned(), mint));
+    for path in [
+        ".well-known/jwks.json",
+        ".well-known/openid-configuration",
+        "userinfo",
+        "authorize",
+    ] {
+        let response = client
+            .get(format!("{}{path}", issuer.url))
+            .header("Origin", origin)
+            .send()
+            .await
+            .unwrap();
+        answers.push((format!("GET /{path}"), response));
+    }
+    answers
+        .into_iter()
+        .map(|(what, response)| {
+            let allowed = response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_some_and(|value| value == origin);
+            (what, allowed)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn only_the_configured_web_origins_get_cors_headers() {
+    let dir = key_dir();
+    let issuer = start_issuer(&dir).await;
+    for (what, allowed) in cors_allows(&issuer, "http://localhost:4200").await {
+        assert!(allowed, "{what}: the app's origin is allowed");
+    }
+    for origin in ["https://evil.example", "http://localhost:4201", "null"] {
+        for (what, allowed) in cors_allows(&issuer, origin).await {
+            assert!(!allowed, "{what}: {origin} must get no CORS headers");
+        }
+    }
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -6,7 +6,9 @@ use reqwest::redirect::Policy;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::dev_issuer::{claims_of, key_dir, start_issuer, RunningIssuer};
+use std::time::Duration;
+
+use crate::dev_issuer::{claims_of, key_dir, start_issuer, start_issuer_configured, RunningIssuer};
 use crate::helpers::*;
 
 const APP: &str = "http://localhost:4200";
@@ -76,17 +78,63 @@ impl Browser {
         request.send().await.unwrap()
     }
 
-    /// Picks `user` on the login page; keeps the session cookie; returns the answer.
+    /// Loads a login page: its anti-forgery token and the cookie that goes with it.
+    async fn login_page(&self) -> LoginPage {
+        let response = self.authorize(&[("prompt", "login")]).await;
+        assert_eq!(response.status(), 200, "the login page");
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find(|value| value.starts_with("dev_issuer_login="))
+            .expect("a login cookie")
+            .to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let page = response.text().await.unwrap();
+        let token = page
+            .split(r#"name="login_token" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a login_token field")
+            .to_owned();
+        LoginPage {
+            token,
+            cookie: cookie.split(';').next().unwrap().to_owned(),
+        }
+    }
+
+    /// Picks `user` on a login page just loaded; keeps the session cookie; returns the answer.
     async fn log_in(&mut self, user: &str, changes: &[(&str, &str)]) -> Response {
+        let page = self.login_page().await;
+        self.post_login(user, changes, Some(&page.token), Some(&page.cookie))
+            .await
+    }
+
+    /// Posts the login form with the given token and login cookie, as any page could.
+    async fn post_login(
+        &mut self,
+        user: &str,
+        changes: &[(&str, &str)],
+        token: Option<&str>,
+        login_cookie: Option<&str>,
+    ) -> Response {
         let mut form = authorize_params(changes);
         form.push(("user".into(), user.into()));
-        let response = self
+        if let Some(token) = token {
+            form.push(("login_token".into(), token.into()));
+        }
+        let mut request = self
             .client
             .post(format!("{}login", self.issuer))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+            .form(&form);
+        if let Some(cookie) = login_cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
         if let Some(cookie) = response.headers().get("set-cookie") {
             let cookie = cookie.to_str().unwrap();
             self.cookie = Some(cookie.split(';').next().unwrap().to_owned());
@@ -132,6 +180,12 @@ impl Browser {
         assert_eq!(status, 200, "{body}");
         body
     }
+}
+
+struct LoginPage {
+    token: String,
+    /// `dev_issuer_login=...`
+    cookie: String,
 }
 
 /// The query of a redirect back to the app, by name.
@@ -508,5 +562,165 @@ async fn userinfo_discovery_and_logout() {
     // The old cookie no longer logs anyone in.
     let query = redirect_query(&browser.authorize(&[("prompt", "none")]).await);
     assert_eq!(param(&query, "error").as_deref(), Some("login_required"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn the_login_form_is_taken_only_from_a_page_this_browser_loaded() {
+    let dir = key_dir();
+    let issuer = start_issuer(&dir).await;
+    let mut browser = Browser::new(&issuer);
+    let forged = |response: &Response| {
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(response.headers().get("location").is_none());
+    };
+    // Another site's page posting the form: no token, no cookie (SameSite=Strict).
+    forged(&browser.post_login("auth0|mallory", &[], None, None).await);
+    // A token the site made up, even with a cookie to match.
+    let made_up = "a".repeat(43);
+    let cookie = format!("dev_issuer_login={made_up}");
+    forged(
+        &browser
+            .post_login("auth0|mallory", &[], Some(&made_up), Some(&cookie))
+            .await,
+    );
+    // A real page's token without its cookie, or with another page's cookie.
+    let page = browser.login_page().await;
+    let other = browser.login_page().await;
+    forged(
+        &browser
+            .post_login("auth0|mallory", &[], Some(&page.token), None)
+            .await,
+    );
+    forged(
+        &browser
+            .post_login("auth0|mallory", &[], Some(&page.token), Some(&other.cookie))
+            .await,
+    );
+    assert!(browser.cookie.is_none(), "no session was opened");
+
+    // The page's own form: logged in, once.
+    let response = browser
+        .post_login("auth0|alice", &[], Some(&page.token), Some(&page.cookie))
+        .await;
+    assert!(!code_of(&response).is_empty());
+    forged(
+        &browser
+            .post_login("auth0|alice", &[], Some(&page.token), Some(&page.cookie))
+            .await,
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn code_verifiers_must_have_rfc_7636s_length_and_characters() {
+    let dir = key_dir();
+    let issuer = start_issuer(&dir).await;
+    let mut browser = Browser::new(&issuer);
+    for verifier in [
+        "a".repeat(42),
+        "a".repeat(129),
+        format!("{}+/", "a".repeat(41)),
+        format!("{} ", "a".repeat(43)),
+    ] {
+        let code = code_of(
+            &browser
+                .log_in("auth0|alice", &[("code_challenge", &challenge(&verifier))])
+                .await,
+        );
+        let (status, body) = browser.exchange(&code, &verifier).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_request")),
+            "{verifier:?}: {body}"
+        );
+    }
+    let longest = "~".repeat(128);
+    let code = code_of(
+        &browser
+            .log_in("auth0|alice", &[("code_challenge", &challenge(&longest))])
+            .await,
+    );
+    let (status, body) = browser.exchange(&code, &longest).await;
+    assert_eq!(status, 200, "{body}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_flood_of_logins_and_tokens_keeps_the_store_bounded_and_expired_entries_go() {
+    let dir = key_dir();
+    let capacity = 40;
+    let issuer = start_issuer_configured(&dir, |settings| {
+        settings.store_capacity = capacity;
+        settings.lifetimes = dev_issuer::Lifetimes {
+            session_idle: Duration::from_secs(1),
+            session_absolute: Duration::from_secs(60),
+            refresh_token_idle: Duration::from_secs(1),
+            refresh_token_absolute: Duration::from_secs(60),
+        };
+    })
+    .await;
+    // 200 people log in twice (a session, a login form and a code each time), exchange
+    // the first code for a refresh token and rotate it, leave the second code unused,
+    // and leave one more login page unused.
+    let mut browser = Browser::new(&issuer);
+    for n in 0..200 {
+        browser.cookie = None;
+        let tokens = browser.tokens_for(&format!("auth0|flood-{n}"), &[]).await;
+        let (status, _) = browser
+            .refresh(tokens["refresh_token"].as_str().unwrap())
+            .await;
+        assert_eq!(status, 200);
+        code_of(&browser.log_in(&format!("auth0|flood-{n}"), &[]).await);
+        browser.login_page().await;
+    }
+    let counts = issuer.stored.counts();
+    for (kind, count) in [
+        ("sessions", counts.sessions),
+        ("login forms", counts.login_forms),
+        ("codes", counts.codes),
+        ("refresh tokens", counts.refresh_tokens),
+    ] {
+        assert!(
+            count <= capacity,
+            "{count} {kind} held, capacity {capacity}"
+        );
+        assert!(count > 0, "no {kind} held at all: nothing was measured");
+    }
+    // Idle past their lifetime, sessions and refresh tokens are gone.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let counts = issuer.stored.counts();
+    assert_eq!(
+        (counts.sessions, counts.refresh_tokens),
+        (0, 0),
+        "{counts:?}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn an_idle_refresh_token_and_session_expire() {
+    let dir = key_dir();
+    let issuer = start_issuer_configured(&dir, |settings| {
+        settings.lifetimes.refresh_token_idle = Duration::from_secs(1);
+        settings.lifetimes.session_idle = Duration::from_secs(1);
+    })
+    .await;
+    let mut browser = Browser::new(&issuer);
+    let tokens = browser.tokens_for("auth0|alice", &[]).await;
+    let (status, rotated) = browser
+        .refresh(tokens["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(status, 200, "used within its idle time");
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let (status, body) = browser
+        .refresh(rotated["refresh_token"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("invalid_grant"))
+    );
+    // The session is gone too: the login page again, no silent code.
+    assert_eq!(browser.authorize(&[]).await.status(), 200);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -395,6 +395,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The status of `GET /api/private` with `token`.
+    pub async fn get_private_with(&self, token: &str) -> u16 {
+        self.get_as("/api/private", token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     pub async fn user_count(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM users")
             .fetch_one(&self.db)

@@ -41,6 +41,42 @@ fn a_malformed_variable_exits_1_naming_it() {
 }
 
 #[test]
+fn an_issuer_that_disagrees_with_the_domain_stops_the_start_naming_both() {
+    let output = command(&[
+        ("DATABASE_URL".into(), "postgres://localhost/db".into()),
+        ("AUTH0_DOMAIN".into(), "example.auth0.com".into()),
+        ("AUTH0_ISSUER".into(), "http://127.0.0.1:8001/".into()),
+        ("AUTH0_AUDIENCE".into(), "https://api".into()),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("AUTH0_ISSUER") && stderr.contains("AUTH0_DOMAIN"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_plain_http_issuer_is_logged_as_a_development_issuer_at_start() {
+    let issuer = TestIssuer::start().await;
+    let database = TestDatabase::create().await;
+    let vars: Vec<(String, String)> = base_env(&issuer, &database.url).into_iter().collect();
+    let service = Service::start(&vars).await;
+    service.terminate();
+    let (code, logs) = service.wait().await;
+    assert_eq!(code, Some(0), "{logs}");
+    let warning = logs
+        .lines()
+        .find(|line| line.contains("development issuer"))
+        .unwrap_or_else(|| panic!("no warning about the issuer in {logs}"));
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains(&issuer.base_url), "{warning}");
+}
+
+#[test]
 fn an_unreachable_database_is_retried_then_exits_1() {
     let closed_port = free_port();
     let started = Instant::now();

@@ -7,6 +7,10 @@ use actix_web_httpauth::headers::authorization::Bearer;
 
 use crate::AuthError;
 
+/// Tokens longer than this are refused before any parsing or hashing. Auth0's access
+/// tokens are a few KiB even with many permissions.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
 /// Extracts the bearer credentials. `Bearer`'s `Debug` prints `Bearer ******`, so the
 /// value is safe to carry through code that may log it.
 pub fn extract(headers: &HeaderMap) -> Result<Bearer, AuthError> {
@@ -26,6 +30,9 @@ pub fn extract(headers: &HeaderMap) -> Result<Bearer, AuthError> {
     let token = credentials.trim_matches(' ');
     if token.is_empty() {
         return Err(AuthError::MissingCredentials);
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(AuthError::InvalidToken("Token is too large."));
     }
     if !is_b64token(token) {
         return Err(AuthError::InvalidToken("Token is malformed."));
@@ -91,6 +98,20 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    #[test]
+    fn tokens_over_16_kib_are_invalid() {
+        let mut map = HeaderMap::new();
+        let at_limit = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES));
+        map.insert(AUTHORIZATION, HeaderValue::from_str(&at_limit).unwrap());
+        assert!(extract(&map).is_ok());
+        let over = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1));
+        map.insert(AUTHORIZATION, HeaderValue::from_str(&over).unwrap());
+        assert!(matches!(
+            extract(&map),
+            Err(AuthError::InvalidToken("Token is too large."))
+        ));
     }
 
     #[test]

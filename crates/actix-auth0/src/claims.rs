@@ -12,7 +12,7 @@ use moka::Expiry;
 use serde::Deserialize;
 
 use crate::jwks::{KeyError, KeyStore};
-use crate::{AuthError, AuthSettings};
+use crate::{AuthError, AuthSettings, ScopeSource};
 
 /// The validated claims a handler may rely on.
 #[derive(Clone, Debug)]
@@ -25,12 +25,13 @@ pub struct Claims {
     pub exp: i64,
     /// Issued at, seconds since the Unix epoch, when the token says.
     pub iat: Option<i64>,
-    /// Union of the space-separated `scope` and Auth0 RBAC's `permissions`.
+    /// Auth0 RBAC's `permissions`, with the space-separated `scope` added unless
+    /// [`ScopeSource::Permissions`] is configured.
     pub scopes: HashSet<String>,
 }
 
 impl Claims {
-    /// Whether the token grants `scope` through `scope` or `permissions`.
+    /// Whether the token grants `scope` (see [`Claims::scopes`]).
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.contains(scope)
     }
@@ -100,19 +101,21 @@ pub struct TokenValidator {
     /// One prepared rule set per accepted algorithm.
     validations: HashMap<Algorithm, Validation>,
     leeway_secs: u64,
+    scope_source: ScopeSource,
     /// Tokens already verified, by SHA-256 of the token, each until it expires; so a
-    /// token seen before costs a hash instead of an RSA verification.
+    /// token seen before costs a hash instead of an RSA verification. A token seen for
+    /// the first time by several requests at once is verified once (single flight).
     verified: Option<Cache<TokenDigest, Arc<VerifiedToken>>>,
-    /// Lookups of `verified` that found a token, and those that did not.
+    /// Lookups of `verified` answered without verifying, and verifications.
     lookups: CacheCounter,
 }
 
 /// How often a cache answered a lookup, and how often it did not, since start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CacheStats {
-    /// Lookups answered from the cache.
+    /// Lookups answered from the cache (or by waiting for another lookup's work).
     pub hits: u64,
-    /// Lookups that had to do the work.
+    /// Lookups that did the work.
     pub misses: u64,
 }
 
@@ -190,6 +193,7 @@ impl TokenValidator {
             keys,
             validations,
             leeway_secs: settings.leeway.as_secs(),
+            scope_source: settings.scope_source,
             verified,
             lookups: CacheCounter::default(),
         }
@@ -217,19 +221,26 @@ impl TokenValidator {
             }
             cache.invalidate(&digest).await;
         }
-        self.lookups.record(false);
+        // Concurrent first sights of one token wait for a single verification.
+        let entry = cache
+            .entry(digest)
+            .or_try_insert_with(self.verified_token(token))
+            .await
+            .map_err(|err| AuthError::clone(&err))?;
+        self.lookups.record(!entry.is_fresh());
+        Ok(Arc::clone(&entry.into_value().claims))
+    }
+
+    /// Verifies `token` and says how long it may be remembered.
+    async fn verified_token(&self, token: &str) -> Result<Arc<VerifiedToken>, AuthError> {
         let (claims, kid) = self.verify(token).await?;
-        let claims = Arc::new(claims);
         let lifetime = claims.exp.saturating_add(self.leeway_secs as i64) - now_secs();
-        if let Ok(lifetime) = u64::try_from(lifetime) {
-            let entry = VerifiedToken {
-                claims: Arc::clone(&claims),
-                kid,
-                valid_until: Instant::now() + Duration::from_secs(lifetime),
-            };
-            cache.insert(digest, Arc::new(entry)).await;
-        }
-        Ok(claims)
+        let lifetime = Duration::from_secs(u64::try_from(lifetime).unwrap_or(0));
+        Ok(Arc::new(VerifiedToken {
+            claims: Arc::new(claims),
+            kid,
+            valid_until: Instant::now() + lifetime,
+        }))
     }
 
     /// How many verified tokens are remembered now (0 with the cache off). Settles the
@@ -269,6 +280,9 @@ impl TokenValidator {
         let key = self.keys.key(kid).await.map_err(|err| match err {
             KeyError::UnknownKid => AuthError::InvalidToken("Token signing key is unknown."),
             KeyError::Unavailable => AuthError::KeysUnavailable,
+            KeyError::Expired => AuthError::InvalidToken(
+                "The issuer's signing keys could not be refreshed; try again later.",
+            ),
         })?;
         if !key.accepts(header.alg) {
             return Err(AuthError::InvalidToken(
@@ -287,7 +301,11 @@ impl TokenValidator {
         {
             return Err(AuthError::InvalidToken("Token was issued in the future."));
         }
-        let scopes: HashSet<String> = [payload.scope, payload.permissions]
+        let scope = match self.scope_source {
+            ScopeSource::Both => payload.scope,
+            ScopeSource::Permissions => None,
+        };
+        let scopes: HashSet<String> = [scope, payload.permissions]
             .into_iter()
             .flatten()
             .flat_map(Words::into_iter)

@@ -5,11 +5,15 @@
 //!   (key rotation), at most once per `refetch_cooldown`.
 //! - Concurrent requests share one fetch (single flight): whoever waited while another
 //!   request fetched uses that result instead of fetching again.
-//! - A failed refresh keeps the last good keys; every fetch is bounded by a timeout.
+//! - A failed fetch, cold or not, is not retried before `refetch_cooldown`, so an issuer
+//!   that fails fast (429, 5xx, DNS) is not hammered.
+//! - A failed refresh keeps the last good keys, for at most `max_stale` after they were
+//!   fetched: then they are dropped, so a key the tenant removed stops being trusted even
+//!   while the issuer cannot be reached. Every fetch is bounded by a timeout.
 //! - Keys are parsed into verification keys once per fetch, not per request.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -31,6 +35,9 @@ pub enum KeyError {
     /// The issuer could not be asked, and no cached key has this `kid`.
     #[error("the issuer's JWKS could not be fetched and no key is cached")]
     Unavailable,
+    /// The keys fetched before are older than `max_stale` and could not be refreshed.
+    #[error("the issuer's keys are too old to trust and could not be refreshed")]
+    Expired,
 }
 
 /// Why the issuer's JWKS could not be had.
@@ -165,6 +172,8 @@ pub struct KeyStore {
     uri: Url,
     settings: JwksSettings,
     cached: RwLock<Option<Arc<KeySet>>>,
+    /// Some key set was fetched once: no keys now means they were dropped as too old.
+    ever_fetched: AtomicBool,
     /// Completed fetch attempts; lets a waiter see that someone fetched while it waited.
     attempts: AtomicU64,
     fetch: tokio::sync::Mutex<FetchLog>,
@@ -185,6 +194,7 @@ impl KeyStore {
             uri,
             settings,
             cached: RwLock::new(None),
+            ever_fetched: AtomicBool::new(false),
             attempts: AtomicU64::new(0),
             fetch: tokio::sync::Mutex::new(FetchLog::default()),
         })
@@ -211,8 +221,8 @@ impl KeyStore {
         let quiet = log.quiet_until.is_some_and(|until| Instant::now() < until);
         let (should_fetch, unknown_kid) = match self.snapshot() {
             _ if fetched_meanwhile => (false, false),
-            // Cold: always try; the lock already limits us to one fetch at a time.
-            None => (true, false),
+            // Cold (or keys dropped as too old): try, unless a fetch failed just now.
+            None => (!quiet, false),
             Some(set) if set.get(kid).is_none() => (!quiet, true),
             Some(set) => (!self.is_fresh(&set) && !quiet, false),
         };
@@ -236,11 +246,15 @@ impl KeyStore {
         let last_failed = log.last_failed;
         drop(log);
 
-        match self.snapshot().and_then(|set| set.get(kid)) {
-            Some(key) => Ok(key),
-            // We could not ask the issuer, so the kid may be a legitimate new key.
-            None if last_failed => Err(KeyError::Unavailable),
-            None => Err(KeyError::UnknownKid),
+        match self.snapshot() {
+            Some(set) => match set.get(kid) {
+                Some(key) => Ok(key),
+                // We could not ask the issuer, so the kid may be a legitimate new key.
+                None if last_failed => Err(KeyError::Unavailable),
+                None => Err(KeyError::UnknownKid),
+            },
+            None if self.ever_fetched.load(Ordering::Acquire) => Err(KeyError::Expired),
+            None => Err(KeyError::Unavailable),
         }
     }
 
@@ -259,6 +273,7 @@ impl KeyStore {
     fn keep(&self, set: KeySet) {
         metrics::gauge!("jwks_keys").set(set.keys.len() as f64);
         *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(set));
+        self.ever_fetched.store(true, Ordering::Release);
     }
 
     /// Whether the issuer still publishes `kid`: answered from a fresh key set, else
@@ -270,11 +285,30 @@ impl KeyStore {
         }
     }
 
+    /// The cached key set, unless it is older than `max_stale`: such a set is dropped.
     fn snapshot(&self) -> Option<Arc<KeySet>> {
-        self.cached
+        let set = self
+            .cached
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .clone()?;
+        if set.fetched_at.elapsed() < self.settings.max_stale {
+            return Some(set);
+        }
+        let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
+        if cached
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, &set))
+        {
+            *cached = None;
+            metrics::gauge!("jwks_keys").set(0.0);
+            tracing::error!(
+                uri = %self.uri,
+                max_stale_secs = self.settings.max_stale.as_secs(),
+                "the issuer's keys could not be refreshed for too long: dropped; tokens are refused until a fetch succeeds"
+            );
+        }
+        None
     }
 
     fn is_fresh(&self, set: &KeySet) -> bool {

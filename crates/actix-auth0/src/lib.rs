@@ -16,13 +16,17 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderMap;
 use actix_web::ResponseError;
 
+pub use bearer::MAX_TOKEN_BYTES;
 pub use claims::{CacheCounter, CacheStats, Claims, TokenValidator};
 pub use env::{ConfigError, Env};
 pub use error::AuthError;
 pub use extractor::{Principal, RequiredScope, Scoped};
 pub use jwks::{FetchError, KeyError, KeyStore, VerificationKey};
 pub use middleware::{require_authentication, PublicRoutes};
-pub use settings::{audience_from_env, AuthSettings, JwksSettings, DEFAULT_LEEWAY_SECS};
+pub use settings::{
+    audience_from_env, AuthSettings, JwksSettings, ScopeSource, DEFAULT_JWKS_MAX_STALE_SECS,
+    DEFAULT_LEEWAY_SECS,
+};
 
 /// Turns a request's `Authorization` header into validated claims.
 pub struct Authenticator {
@@ -33,6 +37,12 @@ impl Authenticator {
     /// Prepares the JWKS client and the verified-token cache; nothing is fetched yet, so
     /// a service starts while its issuer is unreachable.
     pub fn new(settings: &AuthSettings) -> Result<Self, reqwest::Error> {
+        if settings.is_development_issuer() {
+            tracing::warn!(
+                issuer = %settings.issuer,
+                "the token issuer is plain http: a development issuer, never a real Auth0 tenant"
+            );
+        }
         if settings.jwks.insecure_http {
             tracing::warn!(
                 jwks_uri = %settings.jwks_uri,

@@ -1,9 +1,11 @@
 //! Protected by default: every request is authenticated unless its route was registered
 //! through [`PublicRoutes::route`].
 
+use std::collections::HashMap;
+
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{Error, HttpMessage, Resource, Route};
@@ -13,26 +15,44 @@ use crate::{Authenticator, Principal, ResolvePrincipal};
 
 /// The routes that need no token. Built while registering routes, then handed to the
 /// middleware as app data (`web::Data<PublicRoutes>`).
+///
+/// Exactly the registered (method, resource) pairs are exempt: another method at a
+/// public path, or another resource whose pattern also matches a public path (such as
+/// `/health/{tail}*`), stays protected. The middleware asks actix-web's own resource map
+/// which resource a request's path reaches, so a public resource inside a
+/// `web::scope` is recognised with its prefix. Public resources are recognised by the
+/// name this type gives them: renaming one makes it protected, never the other way
+/// round. Resource guards are not consulted, so do not put a public resource in front
+/// of a protected one at the same path that only a guard tells apart.
 #[derive(Default)]
 pub struct PublicRoutes {
-    patterns: Vec<ResourceDef>,
+    /// The exempt methods of each public resource, by the resource's name.
+    methods: HashMap<String, Vec<Method>>,
 }
 
 impl PublicRoutes {
-    /// Registers `route` at `path` and exempts that path from authentication.
-    pub fn route(&mut self, cfg: &mut ServiceConfig, path: &str, route: Route) {
-        cfg.service(self.resource(path).route(route));
+    /// Registers `route` for `method` at `path` and exempts that pair from authentication.
+    pub fn route(&mut self, cfg: &mut ServiceConfig, method: Method, path: &str, route: Route) {
+        let route = route.method(method.clone());
+        cfg.service(self.resource(path, [method]).route(route));
     }
 
-    /// Exempts `path` from authentication and returns its resource, for routes of more
-    /// than one method; register it with `cfg.service(...)`.
-    pub fn resource(&mut self, path: &str) -> Resource {
-        self.patterns.push(ResourceDef::new(path));
-        web::resource(path)
+    /// A resource at `path` whose `methods` need no token, for routes of more than one
+    /// method; register it with `cfg.service(...)` (inside a scope if you like). Routes
+    /// of other methods added to it stay protected.
+    pub fn resource(&mut self, path: &str, methods: impl IntoIterator<Item = Method>) -> Resource {
+        let name = format!("actix-auth0/public/{}", self.methods.len());
+        self.methods
+            .insert(name.clone(), methods.into_iter().collect());
+        web::resource(path).name(&name)
     }
 
-    fn contains(&self, path: &str) -> bool {
-        self.patterns.iter().any(|pattern| pattern.is_match(path))
+    /// Whether `req` reaches a public resource with one of its public methods.
+    fn exempts(&self, req: &ServiceRequest) -> bool {
+        req.resource_map()
+            .match_name(req.match_info().as_str())
+            .and_then(|name| self.methods.get(name))
+            .is_some_and(|methods| methods.contains(req.method()))
     }
 }
 
@@ -48,7 +68,7 @@ pub async fn require_authentication<R: ResolvePrincipal>(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let public = req
         .app_data::<web::Data<PublicRoutes>>()
-        .is_some_and(|public| public.contains(req.match_info().as_str()));
+        .is_some_and(|public| public.exempts(&req));
     if public {
         return next
             .call(req)
@@ -112,8 +132,19 @@ mod tests {
         }
     }
 
-    #[actix_web::test]
-    async fn a_route_registered_without_marking_is_protected() {
+    /// The app of `routes` behind the middleware, with an authenticator that refuses
+    /// every token (nothing here carries a valid one).
+    fn app(
+        routes: impl FnOnce(&mut ServiceConfig, &mut PublicRoutes),
+    ) -> App<
+        impl actix_web::dev::ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = Error,
+            InitError = (),
+        >,
+    > {
         let env = Env::from_fn(|name| match name {
             "AUTH0_ISSUER" => Some("http://127.0.0.1:9/".into()),
             "AUTH0_AUDIENCE" => Some("https://api".into()),
@@ -121,24 +152,36 @@ mod tests {
         });
         let settings = AuthSettings::from_env(&env).unwrap();
         let authenticator = web::Data::new(Authenticator::new(&settings).unwrap());
-
         let mut public = PublicRoutes::default();
         let app = App::new()
             .app_data(authenticator)
             .app_data(web::Data::new(Unreachable))
-            .configure(|cfg| {
-                public.route(cfg, "/open/{name}", web::get().to(HttpResponse::Ok));
-                // A handler that takes no extractor: only the middleware can protect it.
-                cfg.route("/unmarked", web::get().to(HttpResponse::Ok));
-            });
-        let app = test::init_service(
-            app.app_data(web::Data::new(public))
-                .wrap(from_fn(require_authentication::<Unreachable>)),
-        )
+            .configure(|cfg| routes(cfg, &mut public));
+        app.app_data(web::Data::new(public))
+            .wrap(from_fn(require_authentication::<Unreachable>))
+    }
+
+    /// The status of an unauthenticated `method path`.
+    macro_rules! status_of {
+        ($app:expr, $method:expr, $path:expr) => {{
+            let request = test::TestRequest::default()
+                .method($method)
+                .uri($path)
+                .to_request();
+            test::call_service(&$app, request).await.status().as_u16()
+        }};
+    }
+
+    #[actix_web::test]
+    async fn a_route_registered_without_marking_is_protected() {
+        let app = test::init_service(app(|cfg, public| {
+            public.route(cfg, Method::GET, "/open/{name}", web::to(HttpResponse::Ok));
+            // A handler that takes no extractor: only the middleware can protect it.
+            cfg.route("/unmarked", web::get().to(HttpResponse::Ok));
+        }))
         .await;
 
-        let unmarked = test::TestRequest::get().uri("/unmarked").to_request();
-        assert_eq!(test::call_service(&app, unmarked).await.status(), 401);
+        assert_eq!(status_of!(app, Method::GET, "/unmarked"), 401);
         let garbage = test::TestRequest::get()
             .uri("/unmarked")
             .insert_header(("Authorization", "Bearer not.a.token"))
@@ -149,5 +192,62 @@ mod tests {
             .insert_header(("Authorization", "Bearer garbage!"))
             .to_request();
         assert_eq!(test::call_service(&app, open).await.status(), 200);
+    }
+
+    #[actix_web::test]
+    async fn another_method_at_a_public_path_is_protected() {
+        let app = test::init_service(app(|cfg, public| {
+            // One resource with a public GET and a protected DELETE, and a POST handler
+            // added later at the same path.
+            cfg.service(
+                public
+                    .resource("/health", [Method::GET])
+                    .route(web::get().to(HttpResponse::Ok))
+                    .route(web::delete().to(HttpResponse::Ok)),
+            );
+            cfg.route("/health", web::post().to(HttpResponse::Ok));
+        }))
+        .await;
+
+        assert_eq!(status_of!(app, Method::GET, "/health"), 200);
+        for method in [Method::DELETE, Method::POST, Method::PUT, Method::HEAD] {
+            assert_eq!(status_of!(app, method.clone(), "/health"), 401, "{method}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_public_route_inside_a_scope_is_public() {
+        let app = test::init_service(app(|cfg, public| {
+            cfg.service(
+                web::scope("/api")
+                    .service(
+                        public
+                            .resource("/public", [Method::GET])
+                            .route(web::get().to(HttpResponse::Ok)),
+                    )
+                    .route("/private", web::get().to(HttpResponse::Ok)),
+            );
+        }))
+        .await;
+
+        assert_eq!(status_of!(app, Method::GET, "/api/public"), 200);
+        assert_eq!(status_of!(app, Method::GET, "/api/private"), 401);
+        // The scope's pattern alone is not the public resource.
+        assert_eq!(status_of!(app, Method::GET, "/public"), 401);
+    }
+
+    #[actix_web::test]
+    async fn a_protected_route_sharing_a_public_routes_prefix_stays_protected() {
+        let app = test::init_service(app(|cfg, public| {
+            public.route(cfg, Method::GET, "/open", web::to(HttpResponse::Ok));
+            cfg.route("/open/{tail}*", web::get().to(HttpResponse::Ok));
+            cfg.route("/open-door", web::get().to(HttpResponse::Ok));
+        }))
+        .await;
+
+        assert_eq!(status_of!(app, Method::GET, "/open"), 200);
+        for path in ["/open/", "/open/anything", "/open/a/b", "/open-door"] {
+            assert_eq!(status_of!(app, Method::GET, path), 401, "{path}");
+        }
     }
 }

@@ -13,6 +13,19 @@ use crate::env::{ConfigError, Env};
 /// between Auth0 and this host without keeping an expired token usable for long.
 pub const DEFAULT_LEEWAY_SECS: u64 = 30;
 
+/// Keys fetched this long ago are no longer trusted while refreshes fail (6 hours).
+pub const DEFAULT_JWKS_MAX_STALE_SECS: u64 = 6 * 3600;
+
+/// Which claims grant a scope to a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeSource {
+    /// The space-separated `scope` and Auth0 RBAC's `permissions` (the default).
+    Both,
+    /// Only `permissions`: with Auth0 RBAC on, a client cannot grant itself a scope by
+    /// asking for it in the token request's `scope` parameter.
+    Permissions,
+}
+
 /// Everything [`Authenticator`](crate::Authenticator) needs, usually read with
 /// [`AuthSettings::from_env`].
 #[derive(Clone, Debug)]
@@ -29,6 +42,8 @@ pub struct AuthSettings {
     pub leeway: Duration,
     /// How many verified tokens are remembered (until their `exp`); zero disables the cache.
     pub token_cache_capacity: u64,
+    /// Which claims grant scopes.
+    pub scope_source: ScopeSource,
     /// How the key set is fetched and cached.
     pub jwks: JwksSettings,
 }
@@ -42,32 +57,23 @@ pub struct JwksSettings {
     pub refetch_cooldown: Duration,
     /// Upper bound on one fetch, so no request hangs on a slow issuer.
     pub fetch_timeout: Duration,
+    /// Keys fetched longer ago than this are dropped while refreshes keep failing, so a
+    /// key the tenant removed (after a leak) stops being trusted even when this service
+    /// cannot reach the issuer.
+    pub max_stale: Duration,
     /// `http://` to a non-loopback host was explicitly allowed (logged as a warning at start).
     pub insecure_http: bool,
 }
 
 impl AuthSettings {
-    /// Reads the `AUTH0_*` variables: `AUTH0_DOMAIN` or `AUTH0_ISSUER`, `AUTH0_AUDIENCE`
-    /// (or `API_IDENTIFIER`), and optional `AUTH0_JWKS_URI`, `AUTH0_ALGORITHMS`,
-    /// `AUTH0_LEEWAY_SECS`, `AUTH0_TOKEN_CACHE_CAPACITY`, `AUTH0_JWKS_CACHE_TTL_SECS`,
-    /// `AUTH0_JWKS_COOLDOWN_SECS`, `AUTH0_JWKS_TIMEOUT_SECS` and
-    /// `AUTH0_ALLOW_INSECURE_HTTP`.
+    /// Reads the `AUTH0_*` variables: `AUTH0_DOMAIN` or `AUTH0_ISSUER` (both only when
+    /// they name the same issuer), `AUTH0_AUDIENCE` (or `API_IDENTIFIER`), and optional
+    /// `AUTH0_JWKS_URI`, `AUTH0_ALGORITHMS`, `AUTH0_LEEWAY_SECS`,
+    /// `AUTH0_TOKEN_CACHE_CAPACITY`, `AUTH0_SCOPE_SOURCE`, `AUTH0_JWKS_CACHE_TTL_SECS`,
+    /// `AUTH0_JWKS_COOLDOWN_SECS`, `AUTH0_JWKS_TIMEOUT_SECS`, `AUTH0_JWKS_MAX_STALE_SECS`
+    /// and `AUTH0_ALLOW_INSECURE_HTTP`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let issuer = match (env.optional("AUTH0_ISSUER"), env.optional("AUTH0_DOMAIN")) {
-            (Some(issuer), _) => {
-                Url::parse(&issuer).map_err(|err| {
-                    ConfigError::new("AUTH0_ISSUER", format!("not a valid URL: {err}"))
-                })?;
-                issuer
-            }
-            (None, Some(domain)) => issuer_from_domain(&domain)?,
-            (None, None) => {
-                return Err(ConfigError::new(
-                    "AUTH0_DOMAIN",
-                    "is required (or set AUTH0_ISSUER to the full issuer URL)",
-                ))
-            }
-        };
+        let issuer = issuer_from_env(env)?;
 
         let allow_insecure_http = env.flag("AUTH0_ALLOW_INSECURE_HTTP", false)?;
         let jwks_uri = match env.optional("AUTH0_JWKS_URI") {
@@ -81,6 +87,18 @@ impl AuthSettings {
             parse_jwks_uri(jwks_uri.0, &jwks_uri.1, allow_insecure_http)?;
 
         let audience = audience_from_env(env)?;
+        let cache_ttl = env.seconds("AUTH0_JWKS_CACHE_TTL_SECS", 600)?;
+        let max_stale = env.seconds("AUTH0_JWKS_MAX_STALE_SECS", DEFAULT_JWKS_MAX_STALE_SECS)?;
+        if max_stale < cache_ttl {
+            return Err(ConfigError::new(
+                "AUTH0_JWKS_MAX_STALE_SECS",
+                format!(
+                    "must be at least AUTH0_JWKS_CACHE_TTL_SECS ({}), got {}",
+                    cache_ttl.as_secs(),
+                    max_stale.as_secs()
+                ),
+            ));
+        }
 
         Ok(Self {
             issuer,
@@ -89,17 +107,77 @@ impl AuthSettings {
             algorithms: parse_algorithms(&env.list("AUTH0_ALGORITHMS", "RS256"))?,
             leeway: env.seconds("AUTH0_LEEWAY_SECS", DEFAULT_LEEWAY_SECS)?,
             token_cache_capacity: env.parsed("AUTH0_TOKEN_CACHE_CAPACITY", 10_000)?,
+            scope_source: scope_source_from_env(env)?,
             jwks: JwksSettings {
-                cache_ttl: env.seconds("AUTH0_JWKS_CACHE_TTL_SECS", 600)?,
+                cache_ttl,
                 refetch_cooldown: env.seconds("AUTH0_JWKS_COOLDOWN_SECS", 30)?,
                 fetch_timeout: Duration::from_secs(env.at_least(
                     "AUTH0_JWKS_TIMEOUT_SECS",
                     5,
                     1,
                 )?),
+                max_stale,
                 insecure_http,
             },
         })
+    }
+}
+
+impl AuthSettings {
+    /// Whether the issuer is plain http: a development issuer (such as a local Auth0
+    /// stand-in), never a real tenant.
+    pub fn is_development_issuer(&self) -> bool {
+        self.issuer.starts_with("http://")
+    }
+}
+
+/// The issuer `AUTH0_ISSUER` names, or `https://AUTH0_DOMAIN/`. Both set must agree: an
+/// operator who sets a tenant's domain and forgets the development issuer would
+/// otherwise trust the development issuer.
+fn issuer_from_env(env: &Env) -> Result<String, ConfigError> {
+    let issuer = env
+        .optional("AUTH0_ISSUER")
+        .map(|issuer| {
+            Url::parse(&issuer)
+                .map(|_| issuer)
+                .map_err(|err| ConfigError::new("AUTH0_ISSUER", format!("not a valid URL: {err}")))
+        })
+        .transpose()?;
+    let from_domain = env
+        .optional("AUTH0_DOMAIN")
+        .map(|domain| issuer_from_domain(&domain))
+        .transpose()?;
+    match (issuer, from_domain) {
+        (Some(issuer), Some(from_domain)) if issuer.trim_end_matches('/') != from_domain.trim_end_matches('/') => {
+            Err(ConfigError::new(
+                "AUTH0_ISSUER",
+                format!(
+                    "{issuer:?} disagrees with AUTH0_DOMAIN, whose issuer is {from_domain:?}: set one of AUTH0_ISSUER and AUTH0_DOMAIN, or both to the same issuer"
+                ),
+            ))
+        }
+        (Some(issuer), _) => Ok(issuer),
+        (None, Some(from_domain)) => Ok(from_domain),
+        (None, None) => Err(ConfigError::new(
+            "AUTH0_DOMAIN",
+            "is required (or set AUTH0_ISSUER to the full issuer URL)",
+        )),
+    }
+}
+
+/// `AUTH0_SCOPE_SOURCE`: `both` (default) or `permissions`.
+fn scope_source_from_env(env: &Env) -> Result<ScopeSource, ConfigError> {
+    match env
+        .optional("AUTH0_SCOPE_SOURCE")
+        .map(|raw| raw.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("both") => Ok(ScopeSource::Both),
+        Some("permissions") => Ok(ScopeSource::Permissions),
+        Some(other) => Err(ConfigError::new(
+            "AUTH0_SCOPE_SOURCE",
+            format!("invalid value {other:?}: expected both or permissions"),
+        )),
     }
 }
 
@@ -209,9 +287,57 @@ mod tests {
     }
 
     #[test]
+    fn issuer_and_domain_must_agree_when_both_are_set() {
+        let err = auth(&[
+            ("AUTH0_DOMAIN", "tenant.auth0.com"),
+            ("AUTH0_ISSUER", "http://127.0.0.1:8001/"),
+            ("AUTH0_AUDIENCE", "https://api"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "AUTH0_ISSUER");
+        assert!(err.problem.contains("AUTH0_DOMAIN"), "{err}");
+        assert!(err.problem.contains("http://127.0.0.1:8001/"), "{err}");
+        assert!(err.problem.contains("https://tenant.auth0.com/"), "{err}");
+        let agreeing = auth(&[
+            ("AUTH0_DOMAIN", "tenant.auth0.com"),
+            ("AUTH0_ISSUER", "https://tenant.auth0.com/"),
+            ("AUTH0_AUDIENCE", "https://api"),
+        ])
+        .unwrap();
+        assert_eq!(agreeing.issuer, "https://tenant.auth0.com/");
+        assert!(!agreeing.is_development_issuer());
+    }
+
+    #[test]
+    fn scope_source_is_both_or_permissions() {
+        let base = [("AUTH0_DOMAIN", "t.auth0.com"), ("AUTH0_AUDIENCE", "a")];
+        assert_eq!(auth(&base).unwrap().scope_source, ScopeSource::Both);
+        let mut permissions = base.to_vec();
+        permissions.push(("AUTH0_SCOPE_SOURCE", "permissions"));
+        assert_eq!(
+            auth(&permissions).unwrap().scope_source,
+            ScopeSource::Permissions
+        );
+    }
+
+    #[test]
+    fn stale_keys_are_kept_six_hours_by_default_and_never_less_than_the_ttl() {
+        let base = [("AUTH0_DOMAIN", "t.auth0.com"), ("AUTH0_AUDIENCE", "a")];
+        assert_eq!(
+            auth(&base).unwrap().jwks.max_stale,
+            Duration::from_secs(6 * 3600)
+        );
+        let mut short = base.to_vec();
+        short.extend([
+            ("AUTH0_JWKS_CACHE_TTL_SECS", "60"),
+            ("AUTH0_JWKS_MAX_STALE_SECS", "59"),
+        ]);
+        assert_eq!(auth(&short).unwrap_err().var, "AUTH0_JWKS_MAX_STALE_SECS");
+    }
+
+    #[test]
     fn issuer_and_jwks_overrides_and_audience_alias() {
         let settings = auth(&[
-            ("AUTH0_DOMAIN", "ignored.auth0.com"),
             ("AUTH0_ISSUER", "http://127.0.0.1:9999/"),
             ("AUTH0_JWKS_URI", "http://localhost:9999/keys"),
             ("API_IDENTIFIER", "https://api"),
@@ -221,6 +347,7 @@ mod tests {
         assert_eq!(settings.jwks_uri.as_str(), "http://localhost:9999/keys");
         assert_eq!(settings.audience, "https://api");
         assert!(!settings.jwks.insecure_http);
+        assert!(settings.is_development_issuer());
     }
 
     #[test]
@@ -244,6 +371,8 @@ mod tests {
             ("AUTH0_LEEWAY_SECS", "-1"),
             ("AUTH0_JWKS_URI", "ftp://t.auth0.com/keys"),
             ("AUTH0_JWKS_TIMEOUT_SECS", "0"),
+            ("AUTH0_JWKS_MAX_STALE_SECS", "soon"),
+            ("AUTH0_SCOPE_SOURCE", "scope"),
         ] {
             let mut vars = ok.to_vec();
             vars.push((var, value));

@@ -8,7 +8,7 @@ use actix_auth0::{
     require_authentication, AuthSettings, Authenticator, Claims, Env, Principal, PublicRoutes,
     RequiredScope, ResolvePrincipal, Scoped,
 };
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::from_fn;
 use actix_web::{test, web, App, HttpResponse, HttpServer, ResponseError};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -118,7 +118,7 @@ async fn get(issuer: &str, path: &str, token: Option<&str>) -> (u16, String, Str
     let authenticator = web::Data::new(Authenticator::new(&settings).unwrap());
     let mut public = PublicRoutes::default();
     let app = App::new().configure(|cfg| {
-        public.route(cfg, "/health", web::get().to(|| async { "ok" }));
+        public.route(cfg, Method::GET, "/health", web::to(|| async { "ok" }));
         cfg.route("/hello", web::get().to(hello))
             .route("/messages", web::get().to(messages));
     });

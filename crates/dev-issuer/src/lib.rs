@@ -27,8 +27,9 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
 
 pub use keys::SigningKey;
-pub use settings::{DevIssuerSettings, DevUser, SpaClient};
+pub use settings::{DevIssuerSettings, DevUser, Lifetimes, SpaClient};
 use store::Store;
+pub use store::StoreCounts;
 use token::OAuthError;
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +69,18 @@ impl IssuerState {
 pub struct DevIssuer {
     issuer: String,
     server: Server,
+    state: web::Data<IssuerState>,
+}
+
+/// Counts what a running issuer holds in memory (see [`DevIssuer::stored`]).
+#[derive(Clone)]
+pub struct StoredEntries(web::Data<IssuerState>);
+
+impl StoredEntries {
+    /// The entries held now, after expired and evicted ones are gone.
+    pub fn counts(&self) -> StoreCounts {
+        self.0.store.counts()
+    }
 }
 
 impl DevIssuer {
@@ -92,19 +105,33 @@ impl DevIssuer {
             spa_client_id = %settings.spa.client_id,
             "DEVELOPMENT ONLY: this issuer hands out tokens to anyone who knows the dev client secret, and logs anyone in as anyone"
         );
+        let store = Store::new(settings.lifetimes, settings.store_capacity);
         let state = web::Data::new(IssuerState {
             settings,
             issuer: issuer.clone(),
             key,
-            store: Store::default(),
+            store,
         });
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
-            // Browsers call /oauth/token and /userinfo from the app's origin; any origin
-            // will do for a development-only issuer.
-            let cors = actix_cors::Cors::default()
-                .allow_any_origin()
+            let state = app_state.clone();
+            // Browsers call /oauth/token and /userinfo from the app's origin. Only the
+            // configured web origins get CORS headers: any other page a developer visits
+            // must not be able to mint tokens and read them.
+            let cors = state
+                .settings
+                .spa
+                .web_origins
+                .iter()
+                .fold(actix_cors::Cors::default(), |cors, origin| {
+                    cors.allowed_origin(origin)
+                })
                 .allowed_methods(["GET", "POST"])
                 .allow_any_header()
+                // Other origins get an answer without CORS headers, which their pages
+                // cannot read; the issuer's own login form (a same-origin POST that
+                // carries an Origin header) still works.
+                .block_on_origin_mismatch(false)
                 .max_age(3600);
             let bad_request = |message: String| {
                 OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", message).into()
@@ -139,7 +166,16 @@ impl DevIssuer {
         .listen(listener)
         .map_err(|err| DevIssuerError::Bind(bound, err))?
         .run();
-        Ok(Self { issuer, server })
+        Ok(Self {
+            issuer,
+            server,
+            state,
+        })
+    }
+
+    /// What it holds in memory, for tests and diagnostics; usable after [`Self::into_server`].
+    pub fn stored(&self) -> StoredEntries {
+        StoredEntries(self.state.clone())
     }
 
     /// The `iss` of the tokens it signs.

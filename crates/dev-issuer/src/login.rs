@@ -16,6 +16,9 @@ use crate::token::granted_scope;
 use crate::IssuerState;
 
 const SESSION_COOKIE: &str = "dev_issuer_session";
+/// Binds a login page's anti-forgery token to the browser that loaded the page.
+const LOGIN_COOKIE: &str = "dev_issuer_login";
+const FORGED_LOGIN: &str = "This login form was not sent by this browser's login page, or it expired: go back to the application and log in again.";
 const UNKNOWN_CLIENT: &str = "Unknown client: this client_id is not an application of this tenant.";
 
 /// `/authorize`'s parameters, as the Auth0 SPA SDK sends them; the login form carries
@@ -143,7 +146,7 @@ pub async fn authorize(
         Ok(authorization) => authorization,
         Err(refusal) => return refusal.respond(&state, &params),
     };
-    let session = session_id(&req).and_then(|id| state.store.session(&id));
+    let session = cookie(&req, SESSION_COOKIE).and_then(|id| state.store.session(&id));
     match (session, params.prompt.as_deref()) {
         (Some(user), prompt) if prompt != Some("login") => {
             issue_code(&state, &params, authorization, user)
@@ -165,13 +168,40 @@ pub async fn authorize(
 pub struct LoginForm {
     /// The subject to log in as: a configured user's, or one typed on the page.
     user: String,
+    /// The login page's anti-forgery token, equal to its cookie's.
+    login_token: Option<String>,
     #[serde(flatten)]
     params: AuthorizeParams,
 }
 
 /// `POST /login`: the login page's choice. Opens a session and goes back to the app.
-pub async fn log_in(state: web::Data<IssuerState>, form: web::Form<LoginForm>) -> HttpResponse {
-    let LoginForm { user, params } = form.into_inner();
+/// Only a form of a login page this browser loaded is taken (its token matches the
+/// page's cookie and is used once), so another site cannot post one and log the
+/// browser in as someone of its choosing.
+pub async fn log_in(
+    state: web::Data<IssuerState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let LoginForm {
+        user,
+        login_token,
+        params,
+    } = form.into_inner();
+    let cookie = cookie(&req, LOGIN_COOKIE);
+    let genuine = match (login_token.as_deref(), cookie.as_deref()) {
+        (Some(token), Some(cookie)) => {
+            same_token(token, cookie) && state.store.take_login_form(token)
+        }
+        _ => false,
+    };
+    if !genuine {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Error · dev issuer",
+            &error_body(FORGED_LOGIN),
+        );
+    }
     let authorization = match check(&state, &params) {
         Ok(authorization) => authorization,
         Err(refusal) => return refusal.respond(&state, &params),
@@ -218,7 +248,7 @@ pub async fn log_out(
             return error_page("returnTo is not in the list of allowed logout URLs.");
         }
     }
-    if let Some(id) = session_id(&req) {
+    if let Some(id) = cookie(&req, SESSION_COOKIE) {
         state.store.close_session(&id);
     }
     let mut response = match &params.return_to {
@@ -329,15 +359,21 @@ fn answer(
     }
 }
 
-fn session_id(req: &HttpRequest) -> Option<String> {
+/// The value of the cookie `name`, if the request carries a non-empty one.
+fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
+}
+
+fn same_token(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// The login page: plain HTML, one button per configured user, a field for any user id,
@@ -347,8 +383,10 @@ fn login_page(
     params: &AuthorizeParams,
     authorization: &Authorization,
 ) -> HttpResponse {
+    let login_token = state.store.issue_login_form();
     let hidden = carried_params(params)
         .into_iter()
+        .chain([("login_token".to_owned(), login_token.clone())])
         .map(|(name, value)| {
             format!(
                 r#"<input type="hidden" name="{}" value="{}">"#,
@@ -397,7 +435,13 @@ fn login_page(
         client = escape(&state.settings.spa.client_id),
         audience = escape(&authorization.audience),
     );
-    page(StatusCode::OK, "Log in · dev issuer", &body)
+    let mut response = page(StatusCode::OK, "Log in · dev issuer", &body);
+    // Strict: sent with the page's own form post, never with another site's.
+    let cookie = format!("{LOGIN_COOKIE}={login_token}; Path=/login; HttpOnly; SameSite=Strict");
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// A refusal shown on the issuer's own page (400).
@@ -405,10 +449,14 @@ pub fn error_page(message: &str) -> HttpResponse {
     page(
         StatusCode::BAD_REQUEST,
         "Error · dev issuer",
-        &format!(
-            r#"<p class="banner" role="note"><strong>Development stand-in for an Auth0 tenant.</strong></p><h1>Something is wrong with this request</h1><p role="alert" id="error">{}</p>"#,
-            escape(message)
-        ),
+        &error_body(message),
+    )
+}
+
+fn error_body(message: &str) -> String {
+    format!(
+        r#"<p class="banner" role="note"><strong>Development stand-in for an Auth0 tenant.</strong></p><h1>Something is wrong with this request</h1><p role="alert" id="error">{}</p>"#,
+        escape(message)
     )
 }
 

@@ -126,7 +126,8 @@ fn client_credentials(
             "Missing required parameter: client_id, client_secret and audience are required",
         ));
     };
-    if client_id != settings.client_id || client_secret != settings.client_secret {
+    // The secret is compared in constant time, so timing tells nothing of its bytes.
+    if client_id != settings.client_id || !same_secret(&client_secret, &settings.client_secret) {
         return Err(OAuthError::new(
             StatusCode::UNAUTHORIZED,
             "access_denied",
@@ -187,6 +188,11 @@ fn authorization_code(
         ));
     };
     spa_client(state, &client_id)?;
+    if !is_pkce_verifier(&verifier) {
+        return Err(OAuthError::invalid_request(
+            "code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636)",
+        ));
+    }
     let pending = state
         .store
         .take_code(&code)
@@ -344,6 +350,25 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then_some(token.trim())
 }
 
+/// RFC 7636 section 4.1: `code-verifier = 43*128unreserved`.
+pub fn is_pkce_verifier(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// Whether `given` equals `expected`, in time independent of where they differ and of
+/// their lengths (both are hashed first).
+fn same_secret(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let digest = |text: &str| ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    digest(given)
+        .as_ref()
+        .ct_eq(digest(expected).as_ref())
+        .into()
+}
+
 /// PKCE S256: BASE64URL(SHA-256(verifier)).
 pub fn pkce_challenge(verifier: &str) -> String {
     use base64::Engine;
@@ -384,6 +409,36 @@ mod tests {
             pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    #[test]
+    fn pkce_verifiers_follow_rfc_7636() {
+        let unreserved = "aZ09-._~";
+        assert!(is_pkce_verifier(&"a".repeat(43)));
+        assert!(is_pkce_verifier(&"a".repeat(128)));
+        assert!(is_pkce_verifier(&unreserved.repeat(6)));
+        for bad in [
+            "a".repeat(42),
+            "a".repeat(129),
+            format!("{}+", "a".repeat(43)),
+            format!("{} ", "a".repeat(43)),
+            format!("{}é", "a".repeat(43)),
+        ] {
+            assert!(!is_pkce_verifier(&bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_match_only_when_equal() {
+        assert!(same_secret("s3cret-s3cret-s3cret", "s3cret-s3cret-s3cret"));
+        for other in [
+            "",
+            "s3cret",
+            "s3cret-s3cret-s3cres",
+            "s3cret-s3cret-s3cret-",
+        ] {
+            assert!(!same_secret(other, "s3cret-s3cret-s3cret"), "{other}");
+        }
     }
 
     #[test]
