@@ -22,10 +22,11 @@ RUN apt-get update \
     && install -d -o todo /var/lib/todo-api
 USER todo
 
-# --- dev-issuer: the local Auth0 stand-in, for `docker compose up` only.
+# --- dev-issuer: the local Auth0 stand-in, for `docker compose up` only. It listens on
+# loopback unless DEV_ISSUER_BIND says otherwise (compose sets it, and publishes the port
+# on the host's loopback only).
 FROM base AS dev-issuer
 COPY --from=build /app/target/release/dev-issuer /usr/local/bin/dev-issuer
-ENV DEV_ISSUER_BIND=0.0.0.0:8001
 EXPOSE 8001
 ENTRYPOINT ["dev-issuer"]
 

@@ -3,8 +3,10 @@
 the shape the README promises (db with a healthcheck and a named volume; api built from
 the Dockerfile's default (runtime) target, reading .env, waiting for a healthy db,
 publishing 8000; the dev issuer built from the Dockerfile's dev-issuer target, sharing the
-api network; the web app built from web/Dockerfile on 4200), and that the runtime image
-never contains the dev issuer."""
+api network; the web app built from web/Dockerfile on 4200, served by serve.mjs with its
+security headers), that every published port is on the host's loopback only (the dev
+issuer mints tokens for anyone who reaches it), and that the runtime image never contains
+the dev issuer nor binds it beyond loopback by default."""
 import re
 import sys
 
@@ -61,6 +63,24 @@ while stage in stages:
     if any("dev-issuer" in line and line.lstrip().upper().startswith(("COPY", "RUN")) for line in stages[stage]["lines"]):
         problems.append(f"Dockerfile: the runtime image (stage {stage}) must not contain the dev issuer")
     stage = stages[stage]["parent"]
+# Every published port: 127.0.0.1:HOST:CONTAINER (or the long syntax with host_ip).
+for name, service in services.items():
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            host_ip = port.get("host_ip")
+        else:
+            parts = str(port).split(":")
+            host_ip = parts[0] if len(parts) == 3 else None
+        if host_ip != "127.0.0.1":
+            problems.append(f"{name} publishes {port!r} beyond the host's loopback: use 127.0.0.1:HOST:CONTAINER")
+with open("web/Dockerfile") as f:
+    if "serve.mjs" not in f.read():
+        problems.append("web/Dockerfile must serve the app with serve.mjs (its security headers)")
+if "dev-issuer" in stages and any(
+    "DEV_ISSUER_BIND" in line and "0.0.0.0" in line for line in stages["dev-issuer"]["lines"]
+):
+    problems.append("Dockerfile: the dev-issuer image must not listen beyond loopback by default")
+
 for problem in problems:
     print(f"docker-compose.yml: {problem}", file=sys.stderr)
 sys.exit(1 if problems else 0)

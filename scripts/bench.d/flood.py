@@ -11,6 +11,7 @@ were not 200; scripts/bench fails the run on any).
 """
 import asyncio
 import json
+import os
 import sys
 import time
 from urllib.parse import urlsplit
@@ -49,7 +50,7 @@ def memory_kib():
 
 
 async def main():
-    token_body = {"client_id": "dev-client", "client_secret": "dev-secret",
+    token_body = {"client_id": "dev-client", "client_secret": os.environ["DEV_ISSUER_CLIENT_SECRET"],
                   "audience": audience, "grant_type": "client_credentials", "scope": "read:messages"}
     next_n, done, failures, checkpoints = 0, 0, {}, []
     step = max(count // 10, 1)

@@ -5,6 +5,7 @@ usage: prepare.py ISSUER_URL API_URL AUDIENCE OUT_DIR
 Writes OUT_DIR/one-token.txt (W1, W3, W4), OUT_DIR/thousand-tokens.txt (W2: 1,000 users)
 and OUT_DIR/long-token.txt (the user whose very long list BENCH_LARGE=1 loads)."""
 import json
+import os
 import sys
 import urllib.request
 
@@ -22,7 +23,7 @@ def post(url, body, token=None):
 
 def token(sub):
     return post(f"{issuer}oauth/token", {
-        "client_id": "dev-client", "client_secret": "dev-secret", "audience": audience,
+        "client_id": "dev-client", "client_secret": os.environ["DEV_ISSUER_CLIENT_SECRET"], "audience": audience,
         "grant_type": "client_credentials", "sub": sub, "scope": "read:messages",
     })["access_token"]
 

@@ -248,3 +248,58 @@ test("the dev issuer's refusals", async () => {
   assert.deepEqual([reused.status, reused.body.error], [403, 'invalid_grant']);
   await context.close();
 });
+
+test('the app is served with a strict CSP: an injected inline script is blocked, the app still works', async () => {
+  const response = await fetch(`${APP}/`);
+  const policy = response.headers.get('content-security-policy') ?? '';
+  const directives = Object.fromEntries(
+    policy.split(';').map((directive) => directive.trim().split(/\s+/)).map(([name, ...values]) => [name, values]),
+  );
+  assert.deepEqual(directives['script-src'], ["'self'"], policy);
+  assert.deepEqual(directives['frame-ancestors'], ["'none'"], policy);
+  assert.deepEqual(directives['object-src'], ["'none'"], policy);
+  assert.deepEqual(directives['base-uri'], ["'self'"], policy);
+  assert.deepEqual(
+    [...(directives['connect-src'] ?? [])].sort(),
+    ["'self'", new URL(API).origin, new URL(ISSUER).origin].sort(),
+    'the page may talk to itself, the API and the issuer only',
+  );
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
+  // Only hashed bundles may be cached for good.
+  for (const unhashed of ['/', '/favicon.ico', '/config.json']) {
+    const answer = await fetch(`${APP}${unhashed}`);
+    assert.ok(answer.headers.get('content-security-policy'), `${unhashed}: CSP`);
+    assert.doesNotMatch(answer.headers.get('cache-control') ?? '', /immutable/, unhashed);
+  }
+  const bundle = (await response.text()).match(/src="(main-[A-Z0-9]{8}\.js)"/)?.[1];
+  assert.ok(bundle, 'the page loads a hashed bundle');
+  assert.match((await fetch(`${APP}/${bundle}`)).headers.get('cache-control') ?? '', /immutable/);
+
+  const { context, page } = await visit();
+  // Chromium reports each CSP violation on the console, across navigations.
+  const violations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/.test(message.text())) violations.push(message.text());
+  });
+  await page.getByText('Log in to see your tasks.').waitFor();
+  assert.deepEqual(violations, [], 'the app itself breaks no rule of its policy');
+  const injected = await page.evaluate(async () => {
+    const reported = new Promise((resolve) =>
+      document.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective), { once: true }));
+    const script = document.createElement('script');
+    script.textContent = 'window.injectedScriptRan = true;';
+    document.body.appendChild(script);
+    return { ran: window.injectedScriptRan === true, directive: await reported };
+  });
+  assert.deepEqual(injected, { ran: false, directive: 'script-src-elem' }, 'the injected script was blocked');
+  assert.equal(violations.length, 1, violations.join('\n'));
+
+  // The app still works under the policy: styles apply, log in, add a task.
+  assert.match(await page.evaluate(() => getComputedStyle(document.body).fontFamily), /system-ui/);
+  await logIn(page, 'alice');
+  await addTask(page, `Under CSP ${RUN}`, 'still works');
+  await page.locator('.task', { hasText: `Under CSP ${RUN}` }).waitFor();
+  assert.equal(violations.length, 1, `no other violation:\n${violations.join('\n')}`);
+  await context.close();
+});

@@ -239,14 +239,31 @@ mod tests {
     #[actix_web::test]
     async fn a_protected_route_sharing_a_public_routes_prefix_stays_protected() {
         let app = test::init_service(app(|cfg, public| {
+            // Registered first, so the router sends /files/admin here, not to the
+            // public pattern below that also matches it.
+            cfg.route("/files/admin", web::get().to(HttpResponse::Ok));
+            public.route(
+                cfg,
+                Method::GET,
+                "/files/{tail}*",
+                web::to(HttpResponse::Ok),
+            );
             public.route(cfg, Method::GET, "/open", web::to(HttpResponse::Ok));
             cfg.route("/open/{tail}*", web::get().to(HttpResponse::Ok));
             cfg.route("/open-door", web::get().to(HttpResponse::Ok));
         }))
         .await;
 
-        assert_eq!(status_of!(app, Method::GET, "/open"), 200);
-        for path in ["/open/", "/open/anything", "/open/a/b", "/open-door"] {
+        for path in ["/open", "/files/readme", "/files/a/b"] {
+            assert_eq!(status_of!(app, Method::GET, path), 200, "{path}");
+        }
+        for path in [
+            "/files/admin",
+            "/open/",
+            "/open/anything",
+            "/open/a/b",
+            "/open-door",
+        ] {
             assert_eq!(status_of!(app, Method::GET, path), 401, "{path}");
         }
     }
