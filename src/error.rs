@@ -53,6 +53,9 @@ pub enum ApiError {
     DatabaseUnavailable,
     #[error("A server error occurred.")]
     Internal,
+    /// The request's user may not (or no longer) use the API.
+    #[error(transparent)]
+    User(#[from] crate::users::UserError),
 }
 
 impl From<sqlx::Error> for ApiError {
@@ -77,10 +80,14 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::User(error) => error.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::User(error) = self {
+            return error.error_response();
+        }
         let mut response = HttpResponse::build(self.status_code());
         if let Self::DatabaseUnavailable = self {
             response.insert_header((header::RETRY_AFTER, "5"));

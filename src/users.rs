@@ -1,7 +1,8 @@
 //! Mapping a validated token to a row in `users` (Django's RemoteUserBackend pattern):
 //! the application's [`ResolvePrincipal`] for the Auth0 layer.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +27,11 @@ const SHARED_USERNAME: &str = "auth0user";
 const INACTIVE: &str = "User inactive or deleted.";
 /// `last_login` is refreshed at most this often, so a busy user causes no write per request.
 const LAST_LOGIN_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// Change counters, each shared by the subjects that hash to it (a collision only costs
+/// a reload).
+const GENERATION_STRIPES: usize = 1024;
+/// Loads of one user retried while changes keep arriving, before reading it uncached.
+const MAX_LOAD_ATTEMPTS: usize = 3;
 
 /// How a valid token becomes a row in `users`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,10 +168,60 @@ pub struct UserDirectory {
 
 /// Mapped users by subject (`""` for the shared user), and whether they may be served:
 /// only while this instance hears about changes made elsewhere (see `user_changes`).
+///
+/// A load can read a row just before a change commits and finish after the change was
+/// heard (a `last_login` write waits on the changing transaction's row lock until its
+/// COMMIT, which is when Postgres notifies). So each cached user carries the generation
+/// of its subject read before its load began; every change heard moves the generation
+/// on, and a user loaded under an older one is never served.
 struct UserCache {
-    users: Cache<String, Arc<User>>,
+    users: Cache<String, CachedUser>,
     trusted: AtomicBool,
     lookups: CacheCounter,
+    generations: Generations,
+}
+
+#[derive(Clone)]
+struct CachedUser {
+    user: Arc<User>,
+    generation: u64,
+}
+
+/// Per-subject change counters, striped, plus an epoch that moves them all (a reconnect
+/// of the change listener, after which anything may have changed).
+struct Generations {
+    stripes: Box<[AtomicU64]>,
+    epoch: AtomicU64,
+    hasher: RandomState,
+}
+
+impl Generations {
+    fn new() -> Self {
+        Self {
+            stripes: (0..GENERATION_STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            epoch: AtomicU64::new(0),
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn stripe(&self, key: &str) -> &AtomicU64 {
+        let mut hasher = self.hasher.build_hasher();
+        key.hash(&mut hasher);
+        &self.stripes[hasher.finish() as usize % self.stripes.len()]
+    }
+
+    /// Grows with every change heard for `key` and every epoch.
+    fn of(&self, key: &str) -> u64 {
+        self.epoch.load(Ordering::SeqCst) + self.stripe(key).load(Ordering::SeqCst)
+    }
+
+    fn changed(&self, key: &str) {
+        self.stripe(key).fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn changed_all(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl ResolvePrincipal for UserDirectory {
@@ -197,6 +253,7 @@ impl UserDirectory {
                     .build(),
                 trusted: AtomicBool::new(false),
                 lookups: CacheCounter::default(),
+                generations: Generations::new(),
             });
         Self {
             mapping: settings.mapping,
@@ -229,10 +286,25 @@ impl UserDirectory {
         self.cache.is_some()
     }
 
-    /// Drops the cached user of `sub` (`""`: the shared user), changed elsewhere.
+    /// Drops the cached user of `sub` (`""`: the shared user), changed elsewhere; a load
+    /// of it in flight is not kept either.
     pub async fn forget(&self, sub: &str) {
         if let Some(cache) = &self.cache {
+            cache.generations.changed(sub);
             cache.users.invalidate(sub).await;
+        }
+    }
+
+    /// Drops the cached user a token's `sub` maps to: its row turned out to be gone.
+    pub async fn forget_subject(&self, sub: &str) {
+        self.forget(self.key(sub)).await;
+    }
+
+    /// The cache key of `sub`: the subject, or `""` for the shared user.
+    fn key<'s>(&self, sub: &'s str) -> &'s str {
+        match self.mapping {
+            UserMapping::Remote => sub,
+            UserMapping::Shared => "",
         }
     }
 
@@ -240,13 +312,15 @@ impl UserDirectory {
     pub fn distrust_cache(&self) {
         if let Some(cache) = &self.cache {
             cache.trusted.store(false, Ordering::SeqCst);
+            cache.generations.changed_all();
         }
     }
 
     /// Serves cached users again, starting empty: changes made while they went unheard
-    /// are then read from the database.
+    /// are then read from the database, and loads begun before are not kept.
     pub fn trust_cache_again(&self) {
         if let Some(cache) = &self.cache {
+            cache.generations.changed_all();
             cache.users.invalidate_all();
             cache.trusted.store(true, Ordering::SeqCst);
         }
@@ -262,28 +336,46 @@ impl UserDirectory {
     /// elsewhere is dropped from the cache when Postgres says so (`user_changes`); while
     /// that news cannot arrive, users are read from the database.
     pub async fn user(&self, sub: &str) -> Result<Arc<User>, UserError> {
-        let key = match self.mapping {
-            UserMapping::Remote => sub,
-            UserMapping::Shared => "",
-        };
+        let key = self.key(sub);
         let user = match self.trusted_cache() {
-            // Concurrent misses for one key share a single load.
-            Some(cache) => {
-                let entry = cache
-                    .users
-                    .entry_by_ref(key)
-                    .or_try_insert_with(self.load(sub))
-                    .await
-                    .map_err(|err| (*err).clone())?;
-                cache.lookups.record(!entry.is_fresh());
-                entry.into_value()
-            }
+            Some(cache) => self.cached_user(cache, key, sub).await?,
             None => self.load(sub).await?,
         };
         if !user.is_active {
             return Err(UserError::Inactive);
         }
         Ok(user)
+    }
+
+    /// The user of `key` from the cache, loaded when missing (concurrent misses share a
+    /// single load), and never one loaded before the last change heard of it.
+    async fn cached_user(
+        &self,
+        cache: &UserCache,
+        key: &str,
+        sub: &str,
+    ) -> Result<Arc<User>, UserError> {
+        for _ in 0..MAX_LOAD_ATTEMPTS {
+            let generation = cache.generations.of(key);
+            let load = async {
+                let user = self.load(sub).await?;
+                Ok::<_, UserError>(CachedUser { user, generation })
+            };
+            let entry = cache
+                .users
+                .entry_by_ref(key)
+                .or_try_insert_with(load)
+                .await
+                .map_err(|err| (*err).clone())?;
+            cache.lookups.record(!entry.is_fresh());
+            let cached = entry.into_value();
+            if cached.generation == cache.generations.of(key) {
+                return Ok(cached.user);
+            }
+            // Loaded before a change was heard: it may be the old row.
+            cache.users.invalidate(key).await;
+        }
+        self.load(sub).await
     }
 
     async fn load(&self, sub: &str) -> Result<Arc<User>, UserError> {

@@ -13,7 +13,7 @@ use crate::database::Database;
 use crate::domain::task::{Completeness, NewTask, Task, TaskChanges, MAX_TEXT_CHARS};
 use crate::error::{ApiError, BadRequest, ErrorDetail};
 use crate::extract::{field_error, JsonObject};
-use crate::users::AuthenticatedUser;
+use crate::users::{AuthenticatedUser, UserDirectory, UserError};
 
 const BODY_400: &str = "Field errors, or `{\"detail\": ...}` for a body that is not JSON";
 const BODY_413: &str = "The body is larger than 64 KiB";
@@ -197,10 +197,12 @@ pub async fn create(
     principal: Principal<AuthenticatedUser>,
     body: JsonObject,
     database: web::Data<Database>,
+    users: web::Data<UserDirectory>,
 ) -> Result<HttpResponse, ApiError> {
     let task =
         NewTask::from_json(&body.0, Utc::now().date_naive()).map_err(ApiError::Validation)?;
-    let task = database
+    let sub = principal.claims.sub.clone();
+    let created = database
         .run(move |connection| {
             Box::pin(async move {
                 sqlx::query_as!(
@@ -220,10 +222,24 @@ pub async fn create(
                 .await
             })
         })
-        .await?;
+        .await;
+    let task = match created {
+        // The user's row was deleted while this instance still had it cached.
+        Err(error) if is_foreign_key_violation(&error) => {
+            users.forget_subject(&sub).await;
+            return Err(UserError::Inactive.into());
+        }
+        created => created?,
+    };
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/task/{}/", task.id)))
         .json(task))
+}
+
+fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|error| error.is_foreign_key_violation())
 }
 
 /// Fetch one of the caller's tasks.

@@ -395,6 +395,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A second instance of the API on the same database and issuer, as a load balancer
+    /// would have beside this one; its base URL.
+    pub async fn another_instance(&self, overrides: &[(&str, &str)]) -> String {
+        let mut vars = base_env(&self.issuer, &self._database.url);
+        for (name, value) in overrides {
+            vars.insert(name.to_string(), value.to_string());
+        }
+        let app = Application::build(settings_from(&vars))
+            .await
+            .expect("the second instance builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     /// The status of `GET /api/private` with `token`.
     pub async fn get_private_with(&self, token: &str) -> u16 {
         self.get_as("/api/private", token)

@@ -160,9 +160,19 @@ async fn a_zero_user_cache_capacity_reads_the_user_every_time() {
 
 #[tokio::test]
 async fn deactivation_takes_effect_within_the_user_cache_ttl() {
-    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "1")]).await;
+    let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "2")]).await;
+    // Notifications out of the picture: only the TTL can end the cached copy.
+    sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_changed")
+        .execute(&app.db)
+        .await
+        .unwrap();
     let token = sign_in_then_deactivate(&app).await;
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        me(&app, &token).await.0,
+        200,
+        "unheard, the change waits for the TTL: the cached user is served"
+    );
+    tokio::time::sleep(Duration::from_millis(2200)).await;
     assert_eq!(me(&app, &token).await.0, 401);
 }
 
@@ -202,4 +212,124 @@ async fn last_login_is_refreshed_at_most_every_few_minutes() {
     let stale = last_login().await;
     assert_eq!(me(&app, &token).await.0, 200);
     assert!(last_login().await > stale, "refreshed after ten minutes");
+}
+
+#[tokio::test]
+async fn a_user_deleted_while_cached_is_refused_on_create_and_forgotten() {
+    let app = spawn_app().await;
+    // Unheard by this instance: its cache still holds the user when the row goes.
+    sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_changed")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let token = app.issuer.token("auth0|gone");
+    let (status, before) = me(&app, &token).await;
+    assert_eq!(status, 200);
+    sqlx::query("DELETE FROM users WHERE sub = 'auth0|gone'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let response = app
+        .request(reqwest::Method::POST, "/api/task/", &token)
+        .json(&json!({"title": "Orphan", "content": "no owner"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    assert_eq!(
+        status_and_json(response).await,
+        (401, json!({"detail": "User inactive or deleted."}))
+    );
+    // The cached copy was dropped: the subject's next request maps to a new row.
+    let (status, after) = me(&app, &token).await;
+    assert_eq!(status, 200);
+    assert_ne!(after["id"], before["id"]);
+}
+
+/// Sends `GET /api/me` to `base` back to back until `stop`; each request's send time and status.
+async fn keep_asking(
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<(std::time::Instant, u16)> {
+    let mut answers = Vec::new();
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let sent = std::time::Instant::now();
+        let response = client
+            .get(format!("{base}/api/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        answers.push((sent, response.status().as_u16()));
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deactivation_committed_while_the_user_is_being_loaded_is_never_lost() {
+    let app = spawn_app().await;
+    let other = app.another_instance(&[]).await;
+    // Never loaded by either instance, and last seen long ago: her next load rewrites
+    // last_login, which waits on the operator's row lock below.
+    sqlx::query(
+        "INSERT INTO users (username, sub, last_login) VALUES ('auth0.racer', 'auth0|racer', now() - interval '1 hour')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let token = app.issuer.token("auth0|racer");
+
+    // An operator in psql: BEGIN; UPDATE ... is_active = false; then COMMIT a second later.
+    let mut operator = app.db.begin().await.unwrap();
+    sqlx::query("UPDATE users SET is_active = false WHERE sub = 'auth0|racer'")
+        .execute(&mut *operator)
+        .await
+        .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let askers: Vec<_> = [app.address.clone(), other.clone()]
+        .into_iter()
+        .map(|base| {
+            tokio::spawn(keep_asking(
+                app.client.clone(),
+                base,
+                token.clone(),
+                stop.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    operator.commit().await.unwrap();
+    let committed = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+
+    let grace = Duration::from_millis(300);
+    for (instance, asker) in ["this instance", "the other instance"]
+        .into_iter()
+        .zip(askers)
+    {
+        let answers = asker.await.unwrap();
+        let late: Vec<u16> = answers
+            .iter()
+            .filter(|(sent, _)| *sent > committed + grace)
+            .map(|(_, status)| *status)
+            .collect();
+        assert!(
+            late.len() > 10,
+            "{instance}: only {} requests after the commit",
+            late.len()
+        );
+        let served = late.iter().filter(|&&status| status != 401).count();
+        assert_eq!(
+            served, 0,
+            "{instance}: {served} of {} requests sent over {grace:?} after the COMMIT were not refused",
+            late.len()
+        );
+    }
 }

@@ -216,12 +216,29 @@ test("the dev issuer's refusals", async () => {
   assert.ok(page.url().startsWith(ISSUER));
   assert.match(await page.getByRole('alert').innerText(), /Callback URL mismatch/);
 
-  // Missing PKCE goes back to the app with the error, which the app shows.
-  await page.goto(params({ code_challenge: null, code_challenge_method: null }));
-  await page.waitForURL(`${APP}/**`);
-  const back = new URL(page.url());
-  assert.equal(back.searchParams.get('error'), 'invalid_request');
-  assert.equal(back.searchParams.get('state'), 'st');
+  // Missing PKCE goes back to the app with the error, which the app shows. The app's own
+  // login is sent without its PKCE parameters, so the app knows the transaction's state.
+  await page.goto(APP);
+  await page.route(`${ISSUER}authorize**`, (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.delete('code_challenge');
+    url.searchParams.delete('code_challenge_method');
+    return route.continue({ url: url.toString() });
+  });
+  const sentState = page
+    .waitForRequest((request) => request.url().startsWith(`${ISSUER}authorize`))
+    .then((request) => new URL(request.url()).searchParams.get('state'));
+  const backToApp = page
+    .waitForRequest((request) => request.url().startsWith(`${APP}/?`) && request.url().includes('error='))
+    .then((request) => new URL(request.url()).searchParams);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  const back = await backToApp;
+  assert.equal(back.get('error'), 'invalid_request');
+  assert.equal(back.get('state'), await sentState);
+  const shown = page.getByRole('alert');
+  await shown.waitFor();
+  assert.equal(await shown.innerText(), 'Login failed: Missing required parameter: code_challenge (PKCE is required).');
+  await page.unroute(`${ISSUER}authorize**`);
 
   // A code for our own PKCE pair: a wrong verifier and a reused code are invalid_grant.
   const codeFor = async () => {
