@@ -40,6 +40,9 @@ pub struct HttpSettings {
     /// After SIGTERM, how long the instance keeps serving while `/readyz` says it is
     /// going (`SHUTDOWN_DRAIN_SECS`), so a load balancer stops sending it requests first.
     pub shutdown_drain: Duration,
+    /// `/readyz` fails once the database has not answered for this long
+    /// (`READINESS_DATABASE_GRACE_SECS`): a blip shorter than that takes no instance out.
+    pub readiness_grace: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +61,7 @@ impl Settings {
             },
             metrics_addr: parse_metrics_addr(env)?,
             shutdown_drain: env.seconds("SHUTDOWN_DRAIN_SECS", 0)?,
+            readiness_grace: env.seconds("READINESS_DATABASE_GRACE_SECS", 10)?,
         };
         let database = DatabaseSettings::from_env(env)?;
         let cors = CorsSettings {
@@ -204,6 +208,7 @@ mod tests {
         assert_eq!(default.database.direct_url, default.database.url);
         assert!(!default.database.transaction_pooler);
         assert!(default.http.shutdown_drain.is_zero());
+        assert_eq!(default.http.readiness_grace, Duration::from_secs(10));
         let pooled = settings(&with(&[
             ("DATABASE_URL", "postgres://app@pgbouncer:6432/app"),
             ("DATABASE_DIRECT_URL", "postgres://app@postgres/app"),

@@ -197,11 +197,23 @@ impl Services {
         let database =
             web::Data::new(Database::new(&settings.database).map_err(StartupError::Database)?);
         let users = UserDirectory::new(&settings.users, database.clone().into_inner());
+        let probe_options = settings
+            .database
+            .request_options()
+            .map_err(StartupError::Database)?;
+        let reachability = database::probe::spawn(
+            &database,
+            probe_options,
+            settings
+                .database
+                .acquire_timeout
+                .max(std::time::Duration::from_secs(1)),
+        );
         Ok(Self {
             authenticator: web::Data::new(Authenticator::new(&settings.auth)?),
             users: web::Data::new(users),
             database,
-            readiness: web::Data::new(Readiness::default()),
+            readiness: web::Data::new(Readiness::new(reachability, settings.http.readiness_grace)),
         })
     }
 }

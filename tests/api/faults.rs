@@ -18,7 +18,10 @@ async fn a_database_outage_is_503_quickly_and_recovers_without_losing_tasks() {
         TestIssuer::start().await,
         database,
         &url,
-        &[("DATABASE_ACQUIRE_TIMEOUT_SECS", "2")],
+        &[
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+            ("READINESS_DATABASE_GRACE_SECS", "1"),
+        ],
     )
     .await;
     let token = app.issuer.token("auth0|outage");
@@ -44,7 +47,16 @@ async fn a_database_outage_is_503_quickly_and_recovers_without_losing_tasks() {
         assert_eq!(retry_after.unwrap(), "5");
         assert!(body["detail"].is_string());
     }
-    assert_eq!(app.get("/readyz").send().await.unwrap().status(), 503);
+    // Not ready once the outage outlasts the grace (1 s) and a probe (2 s).
+    let mut ready = 200;
+    for _ in 0..50 {
+        ready = app.get("/readyz").send().await.unwrap().status().as_u16();
+        if ready == 503 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ready, 503);
     assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
     assert_eq!(app.get("/api/public").send().await.unwrap().status(), 200);
 

@@ -56,34 +56,70 @@ async fn readyz_is_ok_while_the_database_answers() {
 }
 
 #[tokio::test]
-async fn readyz_is_503_quickly_when_the_database_is_unreachable() {
+async fn readyz_is_503_once_the_database_is_unreachable_for_the_grace_and_requests_get_503() {
+    let grace = Duration::from_secs(2);
     let database = TestDatabase::create().await;
     let proxy = TcpProxy::start(server_addr()).await;
     let url = via_proxy(&database, &proxy);
-    let app = spawn_app_on(TestIssuer::start().await, database, &url, &[]).await;
+    let app = spawn_app_on(
+        TestIssuer::start().await,
+        database,
+        &url,
+        &[
+            ("READINESS_DATABASE_GRACE_SECS", "2"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1"),
+        ],
+    )
+    .await;
+    let token = app.issuer.token("auth0|probed");
+    assert_eq!(
+        app.get_as("/api/task/", &token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     assert_eq!(app.get("/readyz").send().await.unwrap().status(), 200);
 
     proxy.cut();
-    let started = Instant::now();
-    let response = app.get("/readyz").send().await.unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        started.elapsed()
-    );
+    let cut = Instant::now();
+    // Requests are refused at once, with a time to come back.
+    let response = app.get_as("/api/task/", &token).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["retry-after"], "5");
+    // A blip shorter than the grace takes the instance out of no load balancer...
+    let status = app.get("/readyz").send().await.unwrap().status();
+    if cut.elapsed() < grace - Duration::from_millis(600) {
+        assert_eq!(status, 200, "{:?} into the outage", cut.elapsed());
+    }
+    // ...a longer outage does, within the grace and one probe.
+    let response = loop {
+        let response = app.get("/readyz").send().await.unwrap();
+        if response.status() == 503 || cut.elapsed() > grace + Duration::from_secs(5) {
+            break response;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let took = cut.elapsed();
     assert_eq!(
         status_and_json(response).await,
         (
             503,
             json!({"status": "unavailable", "detail": "database unreachable"})
-        )
+        ),
+        "after {took:?}"
+    );
+    assert!(
+        took >= grace - Duration::from_millis(600),
+        "not ready after {took:?}, before the grace of {grace:?}"
     );
     // Liveness needs no database.
     assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
 
     proxy.restore();
     let mut status = 0;
-    for _ in 0..20 {
+    for _ in 0..40 {
         status = app.get("/readyz").send().await.unwrap().status().as_u16();
         if status == 200 {
             break;
@@ -94,6 +130,48 @@ async fn readyz_is_503_quickly_when_the_database_is_unreachable() {
         status, 200,
         "the same process recovers once the database is back"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_stays_ok_while_slow_queries_hold_every_pooled_connection() {
+    let app = spawn_app_with(&[
+        ("DATABASE_MAX_CONNECTIONS", "2"),
+        ("READINESS_DATABASE_GRACE_SECS", "1"),
+    ])
+    .await;
+    let token = app.issuer.token("auth0|busy");
+    assert_eq!(
+        app.get_as("/api/task/", &token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Every task list waits on this lock, holding its pooled connection meanwhile.
+    let mut locker = app.db.begin().await.unwrap();
+    sqlx::query("LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *locker)
+        .await
+        .unwrap();
+    let slow: Vec<_> = (0..6)
+        .map(|_| tokio::spawn(app.get_as("/api/task/", &token).send()))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..15 {
+        let response = app.get("/readyz").send().await.unwrap();
+        assert_eq!(
+            status_and_json(response).await,
+            (200, json!({"status": "ok"})),
+            "busy is not unready"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    locker.rollback().await.unwrap();
+    for request in slow {
+        assert_eq!(request.await.unwrap().unwrap().status(), 200);
+    }
 }
 
 #[tokio::test]
