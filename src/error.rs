@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use actix_auth0::detail_response;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
@@ -85,16 +86,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Self::User(error) = self {
-            return error.error_response();
-        }
-        let mut response = HttpResponse::build(self.status_code());
-        if let Self::DatabaseUnavailable = self {
-            response.insert_header((header::RETRY_AFTER, "5"));
-        }
         match self {
-            Self::Validation(fields) => response.json(fields),
-            other => response.json(json!({ "detail": other.to_string() })),
+            Self::User(error) => error.error_response(),
+            Self::Validation(fields) => HttpResponse::build(self.status_code()).json(fields),
+            other => detail_response(other.status_code(), &other.to_string()),
         }
     }
 }

@@ -14,5 +14,4 @@ pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
-pub mod user_changes;
 pub mod users;

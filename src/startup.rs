@@ -17,7 +17,7 @@ use crate::database::{self, Database};
 use crate::error::{json_error_bodies, ApiError};
 use crate::routes::health::Readiness;
 use crate::users::UserDirectory;
-use crate::{metrics, openapi, routes, telemetry, user_changes};
+use crate::{metrics, openapi, routes, telemetry, users};
 
 /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
@@ -78,7 +78,7 @@ impl Application {
             Some(addr) => Some(serve_metrics(addr, services.clone())?),
             None => None,
         };
-        user_changes::follow(
+        users::changes::follow(
             &settings.database,
             &services.database,
             services.users.clone().into_inner(),

@@ -159,7 +159,19 @@ async fn two_hundred_concurrent_clients_get_no_server_errors() {
 }
 
 /// Ends the API's pooled sessions from the server side, as a restart or an idle timeout
-/// on the way would; returns how many there were.
+/// on the way would: the pool's one (`DATABASE_MAX_CONNECTIONS=1`), or through a pooler
+/// every server session it last lent to the pool (the readiness probe's too, which it
+/// shares).
+async fn end_the_pools_session(app: &TestApp) {
+    let ended = terminate_api_sessions(app).await;
+    if through_pooler() {
+        assert!(ended >= 1, "no session ended");
+    } else {
+        assert_eq!(ended, 1);
+    }
+}
+
+/// Ends every server session named as the API's request pool; how many there were.
 async fn terminate_api_sessions(app: &TestApp) -> usize {
     let terminated: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
@@ -186,7 +198,7 @@ async fn a_connection_dropped_while_idle_is_replaced_before_serving_a_request() 
     let list = || app.get_as("/api/task/", &token).send();
     assert_eq!(list().await.unwrap().status(), 200);
 
-    assert_eq!(terminate_api_sessions(&app).await, 1);
+    end_the_pools_session(&app).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     let response = list().await.unwrap();
@@ -194,8 +206,8 @@ async fn a_connection_dropped_while_idle_is_replaced_before_serving_a_request() 
 }
 
 /// A connection the server ended while the pool still trusts it (not idle long enough
-/// to be checked) costs one 503, never a 500, and is replaced for the next request
-/// (through a transaction pooler, not even the 503).
+/// to be checked) costs one 503 at most, never a 500, and is replaced for the next
+/// request.
 #[tokio::test]
 async fn a_connection_ended_by_the_server_costs_one_503_then_is_replaced() {
     let app = spawn_app_with(&[("DATABASE_MAX_CONNECTIONS", "1")]).await;
@@ -203,12 +215,17 @@ async fn a_connection_ended_by_the_server_costs_one_503_then_is_replaced() {
     let list = || app.get_as("/api/task/", &token).send();
     assert_eq!(list().await.unwrap().status(), 200);
 
-    assert_eq!(terminate_api_sessions(&app).await, 1);
+    end_the_pools_session(&app).await;
 
     let (status, body) = status_and_json(list().await.unwrap()).await;
-    // A pooler in between sees its server session end and opens another itself.
-    let expected = if through_pooler() { 200 } else { 503 };
-    assert_eq!(status, expected, "{body}");
+    // Direct, the pool finds out by using it: one 503. A pooler in between mostly sees
+    // its server session end and opens another itself, unless it lends the ended one
+    // before it noticed: then the same 503.
+    if through_pooler() {
+        assert!(status == 200 || status == 503, "{status}: {body}");
+    } else {
+        assert_eq!(status, 503, "{body}");
+    }
     assert_eq!(list().await.unwrap().status(), 200);
 }
 

@@ -19,7 +19,7 @@ use todo_api::startup::Application;
 
 pub const AUDIENCE: &str = "https://todo-api.test";
 
-/// An RSA key of the fixtures folder.
+/// An RSA key of the test fixtures (`crates/actix-auth0/tests/fixtures`).
 pub struct TestKey {
     pub kid: &'static str,
     pub encoding: EncodingKey,
@@ -27,7 +27,11 @@ pub struct TestKey {
 }
 
 fn load_key(kid: &'static str) -> TestKey {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    // The workspace's test keys live with the Auth0 layer's tests.
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/actix-auth0/tests/fixtures"
+    );
     let pem = std::fs::read(format!("{dir}/{kid}.pem")).expect("fixture key");
     let jwk = std::fs::read(format!("{dir}/{kid}.jwk.json")).expect("fixture jwk");
     TestKey {

@@ -10,6 +10,17 @@ const REALM: &str = "api";
 /// Seconds a client should wait before retrying when a dependency is down.
 const RETRY_AFTER_SECS: &str = "5";
 
+/// A refusal as this crate answers it: `{"detail": ...}` with `status`, and
+/// `Retry-After` when the status is 503 (a dependency is down). Applications use it for
+/// their own refusals too, so every error has one shape and one retry hint.
+pub fn detail_response(status: StatusCode, detail: &str) -> HttpResponse {
+    let mut response = HttpResponseBuilder::new(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+    }
+    response.json(json!({ "detail": detail }))
+}
+
 /// Why a request's credentials were refused. As an actix-web [`ResponseError`] it renders
 /// the RFC 6750 response: status, `WWW-Authenticate` challenge and a JSON body.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -77,24 +88,21 @@ impl ResponseError for AuthError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponseBuilder::new(self.status_code());
+        let mut response = match self {
+            // Auth0's quickstart answers a missing scope with exactly this body.
+            Self::InsufficientScope(_) => HttpResponseBuilder::new(self.status_code())
+                .json(json!({ "message": "You don't have access to this resource" })),
+            _ => detail_response(self.status_code(), &self.to_string()),
+        };
         if let Some(challenge) = self.challenge() {
             // Every reason is a fixed ASCII string, so the header is always valid.
             if let Ok(value) = HeaderValue::from_str(&challenge) {
-                response.insert_header((header::WWW_AUTHENTICATE, value));
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
             }
         }
-        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
-        }
-        let body = match self {
-            // Auth0's quickstart answers a missing scope with exactly this body.
-            Self::InsufficientScope(_) => {
-                json!({ "message": "You don't have access to this resource" })
-            }
-            _ => json!({ "detail": self.to_string() }),
-        };
-        response.json(body)
+        response
     }
 }
 

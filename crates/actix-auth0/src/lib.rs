@@ -19,7 +19,7 @@ use actix_web::ResponseError;
 pub use bearer::MAX_TOKEN_BYTES;
 pub use claims::{CacheCounter, CacheStats, Claims, TokenValidator};
 pub use env::{ConfigError, Env};
-pub use error::AuthError;
+pub use error::{detail_response, AuthError};
 pub use extractor::{Principal, RequiredScope, Scoped};
 pub use jwks::{FetchError, KeyError, KeyStore, VerificationKey};
 pub use middleware::{require_authentication, PublicRoutes};

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
+use super::UserDirectory;
 use crate::database::{Database, DatabaseSettings, APPLICATION_NAME};
-use crate::users::UserDirectory;
 
 /// The channel the `users_notify_changed` trigger notifies.
 pub const CHANNEL: &str = "todo_api_user_changed";
