@@ -9,7 +9,7 @@ use super::DatabaseSettings;
 
 /// One session on Postgres itself (`direct_url`), retried for
 /// `DATABASE_CONNECT_TIMEOUT_SECS`: for start-up's migrations and the admin commands, not
-/// for requests (they use [`Database`]).
+/// for requests (they use [`Database`](super::Database)).
 pub async fn connect_when_reachable(
     settings: &DatabaseSettings,
 ) -> Result<PgConnection, sqlx::Error> {
