@@ -11,7 +11,6 @@ COPY .sqlx ./.sqlx
 COPY migrations ./migrations
 COPY crates ./crates
 COPY src ./src
-COPY benches ./benches
 RUN cargo build --release --locked -p todo-api -p dev-issuer
 
 FROM debian:bookworm-slim AS base

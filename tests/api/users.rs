@@ -158,9 +158,48 @@ async fn a_zero_user_cache_capacity_reads_the_user_every_time() {
     assert_eq!(me(&app, &token).await.0, 401);
 }
 
+/// Waits until the instance at `base` serves users from its cache, which it does once it
+/// listens for changes (until then it reads every user from the database): a user
+/// deactivated unheard (the trigger off for a moment) is still served.
+async fn wait_for_the_user_cache(app: &TestApp, base: &str) {
+    let trigger = |on: bool| {
+        let sql = if on {
+            "ALTER TABLE users ENABLE TRIGGER users_notify_changed"
+        } else {
+            "ALTER TABLE users DISABLE TRIGGER users_notify_changed"
+        };
+        sqlx::query(sql).execute(&app.db)
+    };
+    trigger(false).await.unwrap();
+    let mut cached = false;
+    for _ in 0..50 {
+        let sub = format!("auth0|cache-probe-{}", uuid::Uuid::new_v4().simple());
+        let me = || {
+            app.client
+                .get(format!("{base}/api/me"))
+                .bearer_auth(app.issuer.token(&sub))
+                .send()
+        };
+        assert_eq!(me().await.unwrap().status(), 200);
+        sqlx::query("UPDATE users SET is_active = false WHERE sub = $1")
+            .bind(&sub)
+            .execute(&app.db)
+            .await
+            .unwrap();
+        if me().await.unwrap().status() == 200 {
+            cached = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    trigger(true).await.unwrap();
+    assert!(cached, "{base} never served users from its cache");
+}
+
 #[tokio::test]
 async fn deactivation_takes_effect_within_the_user_cache_ttl() {
     let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "2")]).await;
+    wait_for_the_user_cache(&app, &app.address).await;
     // Notifications out of the picture: only the TTL can end the cached copy.
     sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_changed")
         .execute(&app.db)
@@ -217,6 +256,7 @@ async fn last_login_is_refreshed_at_most_every_few_minutes() {
 #[tokio::test]
 async fn a_user_deleted_while_cached_is_refused_on_create_and_forgotten() {
     let app = spawn_app().await;
+    wait_for_the_user_cache(&app, &app.address).await;
     // Unheard by this instance: its cache still holds the user when the row goes.
     sqlx::query("ALTER TABLE users DISABLE TRIGGER users_notify_changed")
         .execute(&app.db)
@@ -275,6 +315,9 @@ async fn keep_asking(
 async fn a_deactivation_committed_while_the_user_is_being_loaded_is_never_lost() {
     let app = spawn_app().await;
     let other = app.another_instance(&[]).await;
+    for base in [&app.address, &other] {
+        wait_for_the_user_cache(&app, base).await;
+    }
     // Never loaded by either instance, and last seen long ago: her next load rewrites
     // last_login, which waits on the operator's row lock below.
     sqlx::query(

@@ -4,7 +4,7 @@
 //! Needs `DATABASE_URL` of a migrated database (scripts/bench provides one); the signing
 //! keys come from an in-process dev issuer over loopback.
 //!
-//!   DATABASE_URL=... cargo bench --bench auth
+//!   DATABASE_URL=... cargo bench -p todo-api-bench --bench auth
 
 use std::collections::HashMap;
 use std::time::Duration;
