@@ -1,0 +1,1 @@
+//! No code: this package only unifies dependency features (see its Cargo.toml).
