@@ -514,7 +514,7 @@ async fn an_unreachable_jwks_with_no_cached_key_is_503_with_retry_after() {
 async fn status_within(app: &TestApp, token: &str, expected: u16, limit: Duration) -> u16 {
     let deadline = std::time::Instant::now() + limit;
     loop {
-        let status = app.get_private_with(token).await;
+        let status = app.status_of_get("/api/private", token).await;
         if status == expected || std::time::Instant::now() >= deadline {
             return status;
         }
@@ -533,7 +533,7 @@ async fn a_failing_cold_jwks_is_fetched_at_most_once_per_cooldown() {
     let started = std::time::Instant::now();
     let mut requests = 0;
     while started.elapsed() < outage {
-        assert_eq!(app.get_private_with(&token).await, 503);
+        assert_eq!(app.status_of_get("/api/private", &token).await, 503);
         requests += 1;
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -651,19 +651,12 @@ async fn scopes_come_only_from_permissions_when_so_configured() {
     };
     // A client asked for the scope itself: no RBAC permission, no access.
     let asked = scoped(json!({"scope": "openid read:messages"}));
-    let response = app
-        .get_as("/api/private-scoped", &asked)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 403);
+    assert_eq!(app.status_of_get("/api/private-scoped", &asked).await, 403);
     let granted = scoped(json!({"scope": "openid", "permissions": ["read:messages"]}));
-    let response = app
-        .get_as("/api/private-scoped", &granted)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.status_of_get("/api/private-scoped", &granted).await,
+        200
+    );
 }
 
 #[tokio::test]

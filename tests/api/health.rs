@@ -72,14 +72,7 @@ async fn readyz_is_503_once_the_database_is_unreachable_for_the_grace_and_reques
     )
     .await;
     let token = app.issuer.token("auth0|probed");
-    assert_eq!(
-        app.get_as("/api/task/", &token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.status_of_get("/api/task/", &token).await, 200);
     assert_eq!(app.get("/readyz").send().await.unwrap().status(), 200);
 
     proxy.cut();
@@ -140,14 +133,7 @@ async fn readyz_stays_ok_while_slow_queries_hold_every_pooled_connection() {
     ])
     .await;
     let token = app.issuer.token("auth0|busy");
-    assert_eq!(
-        app.get_as("/api/task/", &token)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.status_of_get("/api/task/", &token).await, 200);
 
     // Every task list waits on this lock, holding its pooled connection meanwhile.
     let mut locker = app.db.begin().await.unwrap();

@@ -414,9 +414,9 @@ impl TestApp {
         address
     }
 
-    /// The status of `GET /api/private` with `token`.
-    pub async fn get_private_with(&self, token: &str) -> u16 {
-        self.get_as("/api/private", token)
+    /// The status of `GET path` with `token`.
+    pub async fn status_of_get(&self, path: &str, token: &str) -> u16 {
+        self.get_as(path, token)
             .send()
             .await
             .unwrap()

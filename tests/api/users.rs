@@ -126,6 +126,18 @@ async fn shared_mapping_maps_every_token_to_auth0user() {
 }
 
 /// Signs in as a new user, then deactivates its row; returns the user's token.
+/// 401 with RFC 6750's `invalid_token` challenge and the API's inactive-user detail.
+async fn assert_refused_as_inactive(response: reqwest::Response) {
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    assert_eq!(
+        status_and_json(response).await,
+        (401, json!({"detail": "User inactive or deleted."}))
+    );
+}
+
 async fn sign_in_then_deactivate(app: &TestApp) -> String {
     let token = app.issuer.token("auth0|leaver");
     assert_eq!(me(app, &token).await.0, 200);
@@ -141,14 +153,7 @@ async fn inactive_users_are_refused() {
     let app = spawn_app_with(&[("USER_CACHE_TTL_SECS", "0")]).await;
     let token = sign_in_then_deactivate(&app).await;
     let response = app.get_as("/api/me", &token).send().await.unwrap();
-    assert!(response.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
-        .contains("invalid_token"));
-    assert_eq!(
-        status_and_json(response).await,
-        (401, json!({"detail": "User inactive or deleted."}))
-    );
+    assert_refused_as_inactive(response).await;
 }
 
 #[tokio::test]
@@ -276,14 +281,7 @@ async fn a_user_deleted_while_cached_is_refused_on_create_and_forgotten() {
         .send()
         .await
         .unwrap();
-    assert!(response.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
-        .contains("invalid_token"));
-    assert_eq!(
-        status_and_json(response).await,
-        (401, json!({"detail": "User inactive or deleted."}))
-    );
+    assert_refused_as_inactive(response).await;
     // The cached copy was dropped: the subject's next request maps to a new row.
     let (status, after) = me(&app, &token).await;
     assert_eq!(status, 200);
