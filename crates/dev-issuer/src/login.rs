@@ -11,7 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::store::Grant;
+use crate::store::{same_secret, Grant};
 use crate::token::granted_scope;
 use crate::IssuerState;
 
@@ -191,7 +191,7 @@ pub async fn log_in(
     let cookie = cookie(&req, LOGIN_COOKIE);
     let genuine = match (login_token.as_deref(), cookie.as_deref()) {
         (Some(token), Some(cookie)) => {
-            same_token(token, cookie) && state.store.take_login_form(token)
+            same_secret(token, cookie) && state.store.take_login_form(token)
         }
         _ => false,
     };
@@ -369,11 +369,6 @@ fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
         .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
-}
-
-fn same_token(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// The login page: plain HTML, one button per configured user, a field for any user id,

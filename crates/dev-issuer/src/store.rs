@@ -320,9 +320,33 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Whether `given` equals `expected`, in time independent of where they differ and of
+/// their lengths (both are hashed first).
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let digest = |text: &str| ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    digest(given)
+        .as_ref()
+        .ct_eq(digest(expected).as_ref())
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_match_only_when_equal() {
+        assert!(same_secret("s3cret-s3cret-s3cret", "s3cret-s3cret-s3cret"));
+        for other in [
+            "",
+            "s3cret",
+            "s3cret-s3cret-s3cres",
+            "s3cret-s3cret-s3cret-",
+        ] {
+            assert!(!same_secret(other, "s3cret-s3cret-s3cret"), "{other}");
+        }
+    }
 
     fn grant() -> Grant {
         Grant {

@@ -10,7 +10,7 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::store::{Grant, RefreshError};
+use crate::store::{same_secret, Grant, RefreshError};
 use crate::IssuerState;
 
 /// The scopes an OpenID client may ask for besides the API's permissions.
@@ -358,17 +358,6 @@ pub fn is_pkce_verifier(verifier: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
-/// Whether `given` equals `expected`, in time independent of where they differ and of
-/// their lengths (both are hashed first).
-fn same_secret(given: &str, expected: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    let digest = |text: &str| ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    digest(given)
-        .as_ref()
-        .ct_eq(digest(expected).as_ref())
-        .into()
-}
-
 /// PKCE S256: BASE64URL(SHA-256(verifier)).
 pub fn pkce_challenge(verifier: &str) -> String {
     use base64::Engine;
@@ -425,19 +414,6 @@ mod tests {
             format!("{}é", "a".repeat(43)),
         ] {
             assert!(!is_pkce_verifier(&bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn secrets_match_only_when_equal() {
-        assert!(same_secret("s3cret-s3cret-s3cret", "s3cret-s3cret-s3cret"));
-        for other in [
-            "",
-            "s3cret",
-            "s3cret-s3cret-s3cres",
-            "s3cret-s3cret-s3cret-",
-        ] {
-            assert!(!same_secret(other, "s3cret-s3cret-s3cret"), "{other}");
         }
     }
 
