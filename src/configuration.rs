@@ -9,7 +9,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use actix_auth0::{AuthSettings, ConfigError, Env};
+use actix_auth0::AuthSettings;
+use env_settings::{ConfigError, Env};
 
 use crate::database::DatabaseSettings;
 use crate::users::UserSettings;
@@ -68,11 +69,13 @@ impl Settings {
             allowed_origins: parse_origins(env)?,
         };
         let (log_filter, log_json) = Self::logging_from_env(env)?;
+        let mut auth = AuthSettings::from_env(env)?;
+        auth.jwks.user_agent = concat!("todo-api/", env!("CARGO_PKG_VERSION")).to_owned();
         Ok(Self {
             http,
             database,
             cors,
-            auth: AuthSettings::from_env(env)?,
+            auth,
             users: UserSettings::from_env(env)?,
             log_filter,
             log_json,

@@ -3,15 +3,45 @@
 
 use std::collections::BTreeMap;
 
-use actix_auth0::detail_response;
+use actix_auth0::{AuthError, Refusal, RenderRefusal};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use serde_json::json;
 use utoipa::ToSchema;
+
+/// Seconds a client should wait before retrying when a dependency is down.
+const RETRY_AFTER_SECS: &str = "5";
+
+/// `{"detail": ...}` with `status`, and `Retry-After` when the status is 503 (a
+/// dependency is down): the one shape of every refusal that is not about fields.
+pub fn detail_response(status: StatusCode, detail: &str) -> HttpResponse {
+    let mut response = HttpResponseBuilder::new(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+    }
+    response.json(json!({ "detail": detail }))
+}
+
+/// The Auth0 layer's refusals in the shapes the tutorial's clients parse: DRF's
+/// `{"detail": ...}`, and the Auth0 quickstart's message for a missing scope. Status,
+/// challenges and `DPoP-Nonce` are the layer's.
+pub struct DrfRefusals;
+
+impl RenderRefusal for DrfRefusals {
+    fn render(&self, refusal: &Refusal<'_>) -> HttpResponse {
+        let body = match refusal.error() {
+            AuthError::InsufficientScope(_) => {
+                json!({ "message": "You don't have access to this resource" })
+            }
+            error => json!({ "detail": error.to_string() }),
+        };
+        refusal.response().json(body)
+    }
+}
 
 /// Messages per field, as DRF's `ValidationError` renders them: `{"title": ["..."]}`.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod configuration;
 pub mod database;
 pub mod domain;
+pub mod dpop;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
-use actix_auth0::Env;
 use clap::{Parser, Subcommand};
+use env_settings::Env;
 use todo_api::admin::{self, UsersCommand};
 use todo_api::configuration::Settings;
 use todo_api::database::DatabaseSettings;

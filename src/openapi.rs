@@ -7,7 +7,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::HttpResponse;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -15,9 +15,11 @@ use crate::error::{BadRequest, ErrorDetail, ValidationErrors};
 use crate::routes::messages::{Forbidden, Message};
 use crate::routes::{self, health::Status, tasks::TaskCreate, tasks::TaskPatch};
 
-struct BearerJwt;
+/// The two ways to present a token: `bearer`, and `dpop` (RFC 9449), which OpenAPI has
+/// no HTTP scheme for, so it is described as the headers it takes.
+struct TokenSchemes;
 
-impl Modify for BearerJwt {
+impl Modify for TokenSchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
@@ -31,6 +33,13 @@ impl Modify for BearerJwt {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "dpop",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Authorization: DPoP <token>` with a token bound to a key (`cnf.jkt`), and a `DPoP` header: a fresh ES256 proof by that key (RFC 9449) naming the request's method and URL (PUBLIC_URL when set) and the token's hash. Challenges: `DPoP algs=\"ES256\"`; a bad proof is 400 `invalid_dpop_proof`; with nonces required, 401 `use_dpop_nonce` and a `DPoP-Nonce` header to retry with.",
+            ))),
         );
     }
 }
@@ -63,11 +72,11 @@ impl Modify for ProtectedResponses {
         };
         let challenge = Some((
             "WWW-Authenticate",
-            "RFC 6750 challenge, e.g. `Bearer realm=\"api\", error=\"invalid_token\", error_description=\"...\"`",
+            "RFC 6750 / RFC 9449 challenges, e.g. `Bearer realm=\"api\", error=\"invalid_token\", error_description=\"...\", DPoP algs=\"ES256\"`",
         ));
         let responses: [(&str, Response); 4] = [
-            ("400", response("Several Authorization headers (`error=\"invalid_request\"`)", challenge)),
-            ("401", response("No token, or a token that is not valid for this API, or a user that is inactive", challenge)),
+            ("400", response("Several Authorization headers (`error=\"invalid_request\"`), a DPoP proof that is malformed, stale, replayed or names another request (`error=\"invalid_dpop_proof\"`)", challenge)),
+            ("401", response("No token, or a token that is not valid for this API, a proof by another key than the token is bound to, a missing DPoP nonce (`use_dpop_nonce`, with `DPoP-Nonce`), or a user that is inactive", challenge)),
             ("403", response("The token's subject cannot be a user here (its username belongs to another subject, or is too long)", None)),
             ("503", response("The tenant's signing keys or the database are unreachable; try again", Some(("Retry-After", "Seconds to wait: 5")))),
         ];
@@ -121,7 +130,7 @@ fn is_protected(operation: &&mut Operation) -> bool {
         serve,
     ),
     components(schemas(ErrorDetail, Message, ValidationErrors, BadRequest, Forbidden, Status, TaskCreate, TaskPatch)),
-    modifiers(&BearerJwt, &ProtectedResponses),
+    modifiers(&TokenSchemes, &ProtectedResponses),
     tags(
         (name = "tasks", description = "The caller's todo list"),
         (name = "quickstart", description = "Auth0's API quickstart endpoints"),

@@ -3,7 +3,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use actix_auth0::{require_authentication, Authenticator, PublicRoutes};
+use actix_auth0::{require_authentication, Authenticator, PublicRoutes, DPOP_NONCE};
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -14,7 +14,8 @@ use sqlx::Connection;
 
 use crate::configuration::{CorsSettings, Settings};
 use crate::database::{self, Database};
-use crate::error::{json_error_bodies, ApiError};
+use crate::dpop::{self, PostgresSeenProofs};
+use crate::error::{json_error_bodies, ApiError, DrfRefusals};
 use crate::routes::health::Readiness;
 use crate::users::UserDirectory;
 use crate::{metrics, openapi, routes, telemetry, users};
@@ -68,10 +69,18 @@ impl Application {
             database::MIGRATOR.run(&mut connection).await?;
             tracing::info!("database migrations are up to date");
         }
+        let nonce_key = match settings.auth.dpop.require_nonce {
+            true => Some(
+                dpop::nonce_key(&mut connection)
+                    .await
+                    .map_err(StartupError::Database)?,
+            ),
+            false => None,
+        };
         connection.close().await.map_err(StartupError::Database)?;
         let address = SocketAddr::new(settings.http.host, settings.http.port);
         let (listener, port) = bind(address)?;
-        let services = Services::new(&settings)?;
+        let services = Services::new(&settings, nonce_key.as_deref())?;
         let readiness = services.readiness.clone();
         // Before anything records: the metrics recorder is installed here.
         let metrics = match settings.http.metrics_addr {
@@ -193,7 +202,7 @@ struct Services {
 }
 
 impl Services {
-    fn new(settings: &Settings) -> Result<Self, StartupError> {
+    fn new(settings: &Settings, nonce_key: Option<&[u8]>) -> Result<Self, StartupError> {
         let database =
             web::Data::new(Database::new(&settings.database).map_err(StartupError::Database)?);
         let users = UserDirectory::new(&settings.users, database.clone().into_inner());
@@ -209,8 +218,14 @@ impl Services {
                 .acquire_timeout
                 .max(std::time::Duration::from_secs(1)),
         );
+        let mut authenticator = Authenticator::new(&settings.auth)?
+            .with_renderer(DrfRefusals)
+            .with_seen_proofs(PostgresSeenProofs::new(database.clone()));
+        if let Some(key) = nonce_key {
+            authenticator = authenticator.with_nonce_key(key);
+        }
         Ok(Self {
-            authenticator: web::Data::new(Authenticator::new(&settings.auth)?),
+            authenticator: web::Data::new(authenticator),
             users: web::Data::new(users),
             database,
             readiness: web::Data::new(Readiness::new(reachability, settings.http.readiness_grace)),
@@ -252,6 +267,7 @@ fn serve(
         readiness,
     } = services;
     let cors_settings = settings.cors.clone();
+    let public_url = web::Data::new(settings.auth.dpop.public_url.clone());
     let mut server = HttpServer::new(move || {
         let mut public = PublicRoutes::default();
         let app = App::new()
@@ -259,6 +275,7 @@ fn serve(
             .app_data(authenticator.clone())
             .app_data(users.clone())
             .app_data(readiness.clone())
+            .app_data(public_url.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("Invalid query string: {err}")).into()
             }))
@@ -309,8 +326,19 @@ fn cors(settings: &CorsSettings) -> Cors {
             Method::DELETE,
             Method::OPTIONS,
         ])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        .expose_headers([header::LOCATION, header::LINK, telemetry::REQUEST_ID_HEADER])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("dpop"),
+        ])
+        // The app reads challenges and nonces to retry with a DPoP nonce.
+        .expose_headers([
+            header::LOCATION,
+            header::LINK,
+            header::WWW_AUTHENTICATE,
+            DPOP_NONCE,
+            telemetry::REQUEST_ID_HEADER,
+        ])
         .block_on_origin_mismatch(false)
         .max_age(3600)
 }

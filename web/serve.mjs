@@ -9,6 +9,7 @@
 //   clientId  WEB_AUTH0_CLIENT_ID, else DEV_ISSUER_SPA_CLIENT_ID, else dev-spa
 //   audience  AUTH0_AUDIENCE
 //   apiUrl    WEB_API_URL, else http://localhost:$PORT (8000)
+//   useDpop   WEB_USE_DPOP (true unless `false`): DPoP-bound tokens with proofs
 //
 //   node web/serve.mjs [--port 4200] [--host 127.0.0.1]
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,7 @@ const settings = {
   clientId: env('WEB_AUTH0_CLIENT_ID') ?? env('DEV_ISSUER_SPA_CLIENT_ID') ?? 'dev-spa',
   audience: env('AUTH0_AUDIENCE') ?? env('API_IDENTIFIER'),
   apiUrl: env('WEB_API_URL') ?? `http://localhost:${env('PORT') ?? '8000'}`,
+  useDpop: env('WEB_USE_DPOP') !== 'false',
 };
 const config = JSON.stringify(settings);
 

@@ -1,6 +1,11 @@
 -- wrk script: each request carries the next token of TOKENS_FILE, round-robin, with
--- METHOD, PATH and BODY from the environment. done() prints one JSON line of results.
+-- METHOD, PATH and BODY from the environment. With PROOFS_FILE, the token (the first of
+-- TOKENS_FILE) goes as `Authorization: DPoP` with the next unused proof: each thread takes
+-- every THREADS-th line from its own start, so no proof is sent twice.
+-- done() prints one JSON line of results.
 local tokens = {}
+local proofs = {}
+local thread_count = 0
 local method = os.getenv("METHOD") or "GET"
 local path = os.getenv("REQ_PATH") or "/"
 local body = os.getenv("BODY")
@@ -16,18 +21,38 @@ local function load_tokens()
   end
 end
 
+local function load_proofs(index, count)
+  local file = os.getenv("PROOFS_FILE")
+  if file and #file > 0 then
+    local n = 0
+    for line in io.lines(file) do
+      if n % count == index and #line > 0 then proofs[#proofs + 1] = line end
+      n = n + 1
+    end
+  end
+end
+
 function setup(thread)
   thread:set("offset", math.random(0, 1000))
+  thread:set("index", thread_count)
+  thread_count = thread_count + 1
+  thread:set("threads", tonumber(os.getenv("THREADS") or "2"))
 end
 
 function init(args)
   load_tokens()
+  load_proofs(tonumber(index) or 0, tonumber(threads) or 1)
   counter = tonumber(offset) or 0
 end
 
 function request()
   local headers = {}
-  if #tokens > 0 then
+  if #proofs > 0 then
+    counter = counter + 1
+    headers["Authorization"] = "DPoP " .. tokens[1]
+    -- Past the last proof, replays: the API refuses them, and the row is INVALID.
+    headers["DPoP"] = proofs[(counter % #proofs) + 1]
+  elseif #tokens > 0 then
     counter = counter + 1
     headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1]
   end

@@ -4,7 +4,8 @@
 
 use std::collections::HashSet;
 
-use actix_auth0::{Env, KeyStore};
+use actix_auth0::KeyStore;
+use env_settings::Env;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgConnection};
 

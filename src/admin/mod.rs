@@ -6,7 +6,7 @@ mod users;
 
 use std::time::Duration;
 
-use actix_auth0::ConfigError;
+use env_settings::ConfigError;
 use sqlx::PgConnection;
 
 use crate::database::{self, DatabaseSettings};

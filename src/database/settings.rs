@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 
-use actix_auth0::{ConfigError, Env};
+use env_settings::{ConfigError, Env};
 
 use super::APPLICATION_NAME;
 

@@ -7,7 +7,7 @@ use crate::users::{AuthenticatedUser, User};
 
 #[utoipa::path(get, path = "/api/me", tag = "quickstart",
     responses((status = 200, body = User)),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("dpop" = [])))]
 pub async fn me(principal: Principal<AuthenticatedUser>) -> Json<User> {
     Json(User::clone(&principal.user))
 }

@@ -45,7 +45,7 @@ pub async fn public() -> HttpResponse {
 /// `GET /api/private`: any valid token.
 #[utoipa::path(get, path = "/api/private", tag = "quickstart",
     responses((status = 200, body = Message)),
-    security(("bearer" = [])))]
+    security(("bearer" = []), ("dpop" = [])))]
 pub async fn private(_: Principal<AuthenticatedUser>) -> HttpResponse {
     message("Hello from a private endpoint! You need to be authenticated to see this.")
 }
@@ -55,7 +55,7 @@ pub async fn private(_: Principal<AuthenticatedUser>) -> HttpResponse {
     responses((status = 200, body = Message),
               (status = 403, description = "The token lacks read:messages (`error=\"insufficient_scope\"`), or its subject cannot be a user here",
                body = Forbidden, headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"read:messages\"`")))),
-    security(("bearer" = ["read:messages"])))]
+    security(("bearer" = ["read:messages"]), ("dpop" = ["read:messages"])))]
 pub async fn private_scoped(_: Scoped<ReadMessages>) -> HttpResponse {
     message("Hello from a private endpoint! You need to be authenticated and have a scope of read:messages to see this.")
 }

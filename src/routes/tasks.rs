@@ -1,7 +1,7 @@
 //! `/api/task/`: the tutorial's todo resource. Every query is scoped to the caller's
 //! user in SQL, so another user's task is indistinguishable from a missing one (404).
 
-use actix_auth0::Principal;
+use actix_auth0::{Principal, PublicUrl};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
@@ -139,12 +139,13 @@ fn task_id(raw: &str) -> Result<i64, ApiError> {
          body = [Task], headers(("Link" = String, description = "The next window, when more tasks remain"))),
         (status = 400, description = "Bad limit or offset (field errors), or a malformed query string such as a repeated parameter (detail)", body = BadRequest),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("dpop" = []))
 )]
 pub async fn list(
     principal: Principal<AuthenticatedUser>,
     params: web::Query<ListParams>,
     database: web::Data<Database>,
+    public_url: web::Data<PublicUrl>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, offset) = params.window()?;
@@ -168,12 +169,10 @@ pub async fn list(
     let mut response = HttpResponse::Ok();
     if tasks.len() as i64 > limit {
         tasks.truncate(limit as usize);
-        let info = req.connection_info();
+        // PUBLIC_URL, else the request's Host: never a client's X-Forwarded-Host.
         let next = format!(
-            "<{}://{}{}?limit={limit}&offset={}>; rel=\"next\"",
-            info.scheme(),
-            info.host(),
-            req.path(),
+            "<{}?limit={limit}&offset={}>; rel=\"next\"",
+            public_url.url_of(&req),
             offset.saturating_add(limit),
         );
         response.insert_header((header::LINK, next));
@@ -191,7 +190,7 @@ pub async fn list(
         (status = 413, description = BODY_413, body = ErrorDetail),
         (status = 415, description = BODY_415, body = ErrorDetail),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("dpop" = []))
 )]
 pub async fn create(
     principal: Principal<AuthenticatedUser>,
@@ -250,7 +249,7 @@ fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
         (status = 200, body = Task),
         (status = 404, description = NO_SUCH_TASK, body = ErrorDetail),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("dpop" = []))
 )]
 pub async fn retrieve(
     principal: Principal<AuthenticatedUser>,
@@ -289,7 +288,7 @@ pub async fn retrieve(
         (status = 413, description = BODY_413, body = ErrorDetail),
         (status = 415, description = BODY_415, body = ErrorDetail),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("dpop" = []))
 )]
 pub async fn update(
     principal: Principal<AuthenticatedUser>,
@@ -312,7 +311,7 @@ pub async fn update(
         (status = 413, description = BODY_413, body = ErrorDetail),
         (status = 415, description = BODY_415, body = ErrorDetail),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("dpop" = []))
 )]
 pub async fn partial_update(
     principal: Principal<AuthenticatedUser>,
@@ -369,7 +368,7 @@ async fn apply_update(
         (status = 204, description = "Deleted; empty body"),
         (status = 404, description = NO_SUCH_TASK, body = ErrorDetail),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("dpop" = []))
 )]
 pub async fn destroy(
     principal: Principal<AuthenticatedUser>,

@@ -12,7 +12,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use actix_auth0::{CacheCounter, CacheStats};
+use actix_auth0::CacheStats;
 use moka::future::Cache;
 
 use super::{User, UserError, UserSettings};
@@ -27,7 +27,8 @@ const MAX_LOAD_ATTEMPTS: usize = 3;
 pub(super) struct UserCache {
     users: Cache<String, CachedUser>,
     trusted: AtomicBool,
-    lookups: CacheCounter,
+    /// Lookups answered from the cache (`[1]`) and loads (`[0]`), read when scraped.
+    lookups: [AtomicU64; 2],
     generations: Generations,
 }
 
@@ -47,7 +48,7 @@ impl UserCache {
                 .time_to_live(settings.cache_ttl)
                 .build(),
             trusted: AtomicBool::new(false),
-            lookups: CacheCounter::default(),
+            lookups: Default::default(),
             generations: Generations::new(),
         })
     }
@@ -59,7 +60,10 @@ impl UserCache {
     }
 
     pub(super) fn stats(&self) -> CacheStats {
-        self.lookups.stats()
+        CacheStats {
+            hits: self.lookups[1].load(Ordering::Relaxed),
+            misses: self.lookups[0].load(Ordering::Relaxed),
+        }
     }
 
     pub(super) fn is_trusted(&self) -> bool {
@@ -103,7 +107,7 @@ impl UserCache {
                 .or_try_insert_with(cached)
                 .await
                 .map_err(|err| (*err).clone())?;
-            self.lookups.record(!entry.is_fresh());
+            self.lookups[usize::from(!entry.is_fresh())].fetch_add(1, Ordering::Relaxed);
             let cached = entry.into_value();
             if cached.generation == self.generations.of(key) {
                 return Ok(cached.user);

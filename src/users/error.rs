@@ -1,8 +1,10 @@
 //! Why a valid token's user is refused, rendered as the Auth0 layer renders refusals.
 
-use actix_auth0::{detail_response, AuthError};
+use actix_auth0::{AuthError, DpopMode, Refusal, RenderRefusal};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+
+use crate::error::{detail_response, DrfRefusals};
 
 const INACTIVE: &str = "User inactive or deleted.";
 
@@ -21,6 +23,12 @@ pub enum UserError {
 }
 
 impl UserError {
+    /// To the client, a user who may not sign in holds a token that is no longer good:
+    /// `invalid_token`, with its challenge.
+    pub fn as_auth_error(&self) -> Option<AuthError> {
+        matches!(self, Self::Inactive).then_some(AuthError::InvalidToken(INACTIVE))
+    }
+
     /// The label of `auth_failures_total{reason}`, beside the Auth0 layer's own reasons.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -41,11 +49,11 @@ impl ResponseError for UserError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            // To the client, a user who may not sign in holds a token that is no longer
-            // good: RFC 6750's invalid_token, with its challenge.
-            Self::Inactive => AuthError::InvalidToken(INACTIVE).error_response(),
-            _ => detail_response(self.status_code(), &self.to_string()),
+        match self.as_auth_error() {
+            // Outside authentication (a task written as the user is deleted) the
+            // request's scheme is not at hand: both schemes are offered.
+            Some(error) => DrfRefusals.render(&Refusal::new(&error, DpopMode::Allowed, None, None)),
+            None => detail_response(self.status_code(), &self.to_string()),
         }
     }
 }

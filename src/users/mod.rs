@@ -11,7 +11,7 @@ mod user;
 
 use std::sync::Arc;
 
-use actix_auth0::{CacheStats, Claims, ResolvePrincipal};
+use actix_auth0::{AuthError, CacheStats, Claims, ResolvePrincipal};
 
 use crate::database::Database;
 use cache::UserCache;
@@ -29,6 +29,10 @@ pub struct UserDirectory {
 impl ResolvePrincipal for UserDirectory {
     type Principal = AuthenticatedUser;
     type Error = UserError;
+
+    fn as_auth_error(error: &UserError) -> Option<AuthError> {
+        error.as_auth_error()
+    }
 
     async fn resolve(&self, claims: &Arc<Claims>) -> Result<AuthenticatedUser, UserError> {
         let user = self.user(&claims.sub).await.inspect_err(|err| {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use actix_auth0::{ConfigError, Env};
+use env_settings::{ConfigError, Env};
 
 /// How a valid token becomes a row in `users`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,7 +22,9 @@ async fn assert_invalid_token(app: &TestApp, token: &str, reason: &str) {
     let response = app.get_as("/api/private", token).send().await.unwrap();
     assert_eq!(
         challenge(&response),
-        format!(r#"Bearer realm="api", error="invalid_token", error_description="{reason}""#)
+        format!(
+            r#"Bearer realm="api", error="invalid_token", error_description="{reason}", DPoP algs="ES256""#
+        )
     );
     assert_eq!(
         status_and_json(response).await,
@@ -83,7 +85,11 @@ async fn missing_or_non_bearer_credentials_are_401_not_provided() {
     ];
     for request in requests {
         let response = request.send().await.unwrap();
-        assert_eq!(challenge(&response), r#"Bearer realm="api""#);
+        // DPoP is allowed by default, so both schemes are offered.
+        assert_eq!(
+            challenge(&response),
+            r#"Bearer realm="api", DPoP algs="ES256""#
+        );
         assert_eq!(
             status_and_json(response).await,
             (
@@ -380,7 +386,7 @@ async fn a_missing_scope_is_403_insufficient_scope() {
         .unwrap();
     assert_eq!(
         challenge(&response),
-        r#"Bearer realm="api", error="insufficient_scope", scope="read:messages""#
+        r#"Bearer realm="api", error="insufficient_scope", scope="read:messages", DPoP algs="ES256""#
     );
     assert_eq!(
         status_and_json(response).await,

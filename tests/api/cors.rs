@@ -14,7 +14,7 @@ async fn preflight_from_the_allowed_origin_passes_without_authentication() {
         .header("Access-Control-Request-Method", "POST")
         .header(
             "Access-Control-Request-Headers",
-            "authorization,content-type",
+            "authorization,content-type,dpop",
         )
         .send()
         .await
@@ -34,9 +34,30 @@ async fn preflight_from_the_allowed_origin_passes_without_authentication() {
         .unwrap()
         .to_lowercase();
     assert!(
-        allowed.contains("authorization") && allowed.contains("content-type"),
+        ["authorization", "content-type", "dpop"]
+            .iter()
+            .all(|header| allowed.contains(header)),
         "{allowed}"
     );
+}
+
+#[tokio::test]
+async fn the_app_may_read_challenges_and_dpop_nonces() {
+    let app = spawn_app().await;
+    let response = app
+        .get("/api/task/")
+        .header("Origin", ANGULAR)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let exposed = response.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    for header in ["www-authenticate", "dpop-nonce", "link", "location"] {
+        assert!(exposed.contains(header), "{header} in {exposed}");
+    }
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::dev_issuer::{claims_of, key_dir, start_issuer, start_issuer_configured, RunningIssuer};
 use crate::helpers::*;
+use crate::proofs::DpopKey;
 
 const APP: &str = "http://localhost:4200";
 const SPA: &str = "dev-spa";
@@ -143,14 +144,18 @@ impl Browser {
     }
 
     async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("{}oauth/token", self.issuer))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        status_and_json(response).await
+        self.token_with_proof(form, None).await
+    }
+
+    /// The token endpoint with a DPoP proof of `key`, if any.
+    async fn token_with_proof(&self, form: &[(&str, &str)], key: Option<&DpopKey>) -> (u16, Value) {
+        let url = format!("{}oauth/token", self.issuer);
+        let mut request = self.client.post(&url).form(form);
+        if let Some(key) = key {
+            let proof = key.proof("POST", &url, "").without("ath").sign();
+            request = request.header("DPoP", proof);
+        }
+        status_and_json(request.send().await.unwrap()).await
     }
 
     async fn exchange(&self, code: &str, verifier: &str) -> (u16, Value) {
@@ -723,4 +728,145 @@ async fn an_idle_refresh_token_and_session_expire() {
     // The session is gone too: the login page again, no silent code.
     assert_eq!(browser.authorize(&[]).await.status(), 200);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_code_bound_with_dpop_jkt_and_its_refresh_tokens_need_their_key() {
+    let dir = key_dir();
+    let issuer = start_issuer(&dir).await;
+    let (key, thief) = (DpopKey::generate(), DpopKey::generate());
+    let mut browser = Browser::new(&issuer);
+    let exchange = |code: String| {
+        [
+            ("grant_type", "authorization_code".to_owned()),
+            ("client_id", SPA.to_owned()),
+            ("code", code),
+            ("code_verifier", VERIFIER.to_owned()),
+            ("redirect_uri", APP.to_owned()),
+        ]
+    };
+
+    // A code bound to `key` is refused without a proof, and with another key's.
+    let jkt = [("dpop_jkt", key.thumbprint.as_str())];
+    for (proof, status, error) in [
+        (None, 400, "invalid_dpop_proof"),
+        (Some(&thief), 403, "invalid_grant"),
+    ] {
+        let code = code_of(&browser.log_in("auth0|alice", &jkt).await);
+        let (got, body) = browser
+            .token_with_proof(&as_refs(&exchange(code)), proof)
+            .await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(error)),
+            "{body}"
+        );
+    }
+    let code = code_of(&browser.log_in("auth0|alice", &jkt).await);
+    let (status, tokens) = browser
+        .token_with_proof(&as_refs(&exchange(code)), Some(&key))
+        .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "DPoP");
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(claims_of(access)["cnf"], json!({"jkt": key.thumbprint}));
+
+    // /userinfo takes it as DPoP with the key's proof only.
+    let userinfo = format!("{}userinfo", issuer.url);
+    let call = |scheme: &str, proof: Option<String>| {
+        let mut request = reqwest::Client::new()
+            .get(&userinfo)
+            .header("Authorization", format!("{scheme} {access}"));
+        if let Some(proof) = proof {
+            request = request.header("DPoP", proof);
+        }
+        request.send()
+    };
+    let (status, profile) = status_and_json(
+        call("DPoP", Some(key.proof("GET", &userinfo, access).sign()))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, profile["sub"].as_str()),
+        (200, Some("auth0|alice")),
+        "{profile}"
+    );
+    for (case, scheme, proof, status) in [
+        ("as Bearer", "Bearer", None, 401),
+        (
+            "another key's proof",
+            "DPoP",
+            Some(thief.proof("GET", &userinfo, access).sign()),
+            401,
+        ),
+        ("no proof", "DPoP", None, 400),
+        (
+            "a proof for the token endpoint",
+            "DPoP",
+            Some(key.proof("POST", &userinfo, access).sign()),
+            400,
+        ),
+    ] {
+        assert_eq!(
+            call(scheme, proof).await.unwrap().status(),
+            status,
+            "{case}"
+        );
+    }
+
+    // Its refresh token: refused without a proof or with another key, and not used up
+    // by those tries; with the key, rotated into another bound token.
+    let refresh = |token: &str| {
+        [
+            ("grant_type", "refresh_token".to_owned()),
+            ("client_id", SPA.to_owned()),
+            ("refresh_token", token.to_owned()),
+        ]
+    };
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let (status, body) = browser
+        .token_with_proof(&as_refs(&refresh(refresh_token)), None)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_dpop_proof"))
+    );
+    let (status, body) = browser
+        .token_with_proof(&as_refs(&refresh(refresh_token)), Some(&thief))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("invalid_grant"))
+    );
+    let (status, rotated) = browser
+        .token_with_proof(&as_refs(&refresh(refresh_token)), Some(&key))
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    assert_eq!(rotated["token_type"], "DPoP");
+    assert_eq!(
+        claims_of(rotated["access_token"].as_str().unwrap())["cnf"]["jkt"],
+        json!(key.thumbprint)
+    );
+
+    // Without dpop_jkt, a proof at the exchange binds the tokens to its key.
+    let code = code_of(&browser.log_in("auth0|bob", &[]).await);
+    let (status, tokens) = browser
+        .token_with_proof(&as_refs(&exchange(code)), Some(&thief))
+        .await;
+    assert_eq!((status, tokens["token_type"].as_str()), (200, Some("DPoP")));
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let (status, _) = browser
+        .token_with_proof(&as_refs(&refresh(refresh_token)), Some(&key))
+        .await;
+    assert_eq!(status, 403);
+}
+
+/// A form's fields as the request builder takes them.
+fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect()
 }

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_auth0::Env;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use env_settings::Env;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Map, Value};
 use sqlx::{Connection, Executor, PgConnection, PgPool};

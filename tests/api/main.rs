@@ -5,7 +5,9 @@ mod admin;
 mod auth;
 mod cors;
 mod dev_issuer;
+mod dev_issuer_dpop;
 mod dev_issuer_login;
+mod dpop;
 mod faults;
 mod health;
 // Shared with tests/cluster, which uses other parts of it.
@@ -15,5 +17,6 @@ mod hostile;
 mod metrics;
 mod openapi;
 mod process;
+mod proofs;
 mod tasks;
 mod users;

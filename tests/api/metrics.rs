@@ -112,7 +112,51 @@ async fn metrics_addr_may_not_be_the_public_port() {
     let mut vars = base_env(&issuer, "postgres://unused@127.0.0.1:9/unused");
     vars.insert("PORT".into(), "8123".into());
     vars.insert("METRICS_ADDR".into(), "127.0.0.1:8123".into());
-    let env = actix_auth0::Env::from_fn(|name| vars.get(name).cloned());
+    let env = env_settings::Env::from_fn(|name| vars.get(name).cloned());
     let err = todo_api::configuration::Settings::from_env(&env).unwrap_err();
     assert_eq!(err.var, "METRICS_ADDR");
+}
+
+#[tokio::test]
+async fn dpop_failures_are_counted_by_reason() {
+    let app = spawn_app_with(&[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let key = crate::proofs::DpopKey::generate();
+    let token = app
+        .issuer
+        .token_builder("auth0|metrics")
+        .claim("cnf", json!({"jkt": key.thumbprint}))
+        .sign();
+    let url = app.url("/api/private");
+    let send = |proof: String| {
+        app.client
+            .get(&url)
+            .header("Authorization", format!("DPoP {token}"))
+            .header("DPoP", proof)
+            .send()
+    };
+    let proof = key.proof("GET", &url, &token).sign();
+    assert_eq!(send(proof.clone()).await.unwrap().status(), 200);
+    assert_eq!(send(proof).await.unwrap().status(), 400);
+    let stale = key
+        .proof("GET", &url, &token)
+        .claim("iat", json!(now() - 3600));
+    assert_eq!(send(stale.sign()).await.unwrap().status(), 400);
+    let thief = crate::proofs::DpopKey::generate();
+    assert_eq!(
+        send(thief.proof("GET", &url, &token).sign())
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let bearer = app.get_as("/api/private", &token).send().await.unwrap();
+    assert_eq!(bearer.status(), 401);
+
+    let metrics = format!("http://127.0.0.1:{}/metrics", app.metrics_port.unwrap());
+    let page = reqwest::get(metrics).await.unwrap().text().await.unwrap();
+    for reason in ["dpop_replayed_proof", "dpop_invalid_proof", "dpop_binding"] {
+        let series = format!(r#"auth_failures_total{{reason="{reason}"}}"#);
+        let value = sample(&page, &series).unwrap_or_else(|| panic!("no {series} in\n{page}"));
+        assert!(value >= 1.0, "{series} = {value}");
+    }
 }

@@ -94,7 +94,20 @@ async fn schemas_and_security_are_described() {
     let bearer = &doc["components"]["securitySchemes"]["bearer"];
     assert_eq!(bearer["scheme"], "bearer");
     assert_eq!(bearer["bearerFormat"], "JWT");
-    assert!(doc["paths"]["/api/task/"]["get"]["security"].is_array());
+    let dpop = &doc["components"]["securitySchemes"]["dpop"];
+    assert_eq!(
+        (&dpop["type"], &dpop["in"], &dpop["name"]),
+        (&json!("apiKey"), &json!("header"), &json!("Authorization"))
+    );
+    assert!(dpop["description"].as_str().unwrap().contains("RFC 9449"));
+    assert_eq!(
+        doc["paths"]["/api/task/"]["get"]["security"],
+        json!([{"bearer": []}, {"dpop": []}])
+    );
+    assert_eq!(
+        doc["paths"]["/api/private-scoped"]["get"]["security"],
+        json!([{"bearer": ["read:messages"]}, {"dpop": ["read:messages"]}])
+    );
     assert!(doc["paths"]["/api/public"]["get"]["security"].is_null());
 }
 

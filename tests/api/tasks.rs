@@ -423,6 +423,24 @@ async fn lists_are_windowed_with_a_next_link() {
     assert_eq!((all, link), (ids.clone(), None));
     let (beyond, _) = page(alice.send(Method::GET, "/api/task/?offset=100", None).await).await;
     assert!(beyond.is_empty());
+
+    // A client's forwarded headers never make the link point elsewhere.
+    let forwarded = app
+        .get_as("/api/task/?limit=2", &alice.token)
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .header("Forwarded", "host=evil.example;proto=https")
+        .send()
+        .await
+        .unwrap();
+    let (_, link) = page(forwarded).await;
+    assert_eq!(
+        link.unwrap(),
+        format!(
+            "<http://127.0.0.1:{}/api/task/?limit=2&offset=2>; rel=\"next\"",
+            app.port
+        )
+    );
     let (most, _) = page(alice.send(Method::GET, "/api/task/?limit=1000", None).await).await;
     assert_eq!(most, ids);
 
@@ -563,4 +581,18 @@ async fn bad_bodies_get_drf_errors_never_500() {
         .await
         .unwrap();
     assert_eq!(tasks, 0);
+}
+
+#[tokio::test]
+async fn the_next_link_names_the_public_url_behind_a_proxy() {
+    let app = spawn_app_with(&[("PUBLIC_URL", "https://todo.example.com/v1/")]).await;
+    let alice = Client::new(&app, "auth0|alice");
+    for n in 0..3 {
+        alice.create(&format!("task {n}")).await;
+    }
+    let response = alice.send(Method::GET, "/api/task/?limit=2", None).await;
+    assert_eq!(
+        response.headers()["link"],
+        "<https://todo.example.com/v1/api/task/?limit=2&offset=2>; rel=\"next\""
+    );
 }

@@ -1,10 +1,12 @@
 // The tutorial's Angular app as a new user meets it, in Debian's headless chromium
 // (playwright-core, no browser download): log in through the dev issuer's page, manage
 // tasks, reload, log out; another user sees none of it; the app keeps working past the
-// access token's expiry through the refresh token; the issuer's refusals.
+// access token's expiry through the refresh token; the issuer's refusals. Tokens are
+// DPoP-bound: every API call carries `Authorization: DPoP` and a proof, and a token taken
+// out of the page is useless without the browser's key.
 //
-// Needs the stack of scripts/run with DEV_ISSUER_BROWSER_TOKEN_TTL_SECS short (scripts/e2e
-// sets 5). Writes .local/screenshots/task-list.png.
+// Needs the stack of scripts/run with DEV_ISSUER_BROWSER_TOKEN_TTL_SECS short and both
+// DPoP nonce modes on (scripts/e2e sets them). Writes .local/screenshots/task-list.png.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,6 +19,8 @@ const API = process.env.API_URL ?? 'http://localhost:8000';
 const ISSUER = process.env.ISSUER_URL ?? 'http://127.0.0.1:8001/';
 const AUDIENCE = process.env.AUDIENCE ?? 'https://todo-api';
 const TOKEN_TTL_SECS = Number(process.env.BROWSER_TOKEN_TTL_SECS ?? 5);
+/** Whether the API demands its DPoP nonce (AUTH0_DPOP_REQUIRE_NONCE). */
+const API_NONCES = process.env.API_DPOP_REQUIRE_NONCE === 'true';
 const SCREENSHOTS = '.local/screenshots';
 
 let browser;
@@ -67,12 +71,62 @@ const WORKOUT = `Workout ${RUN}`;
 const GROCERIES = `Groceries ${RUN}`;
 const LONG_RUN = `Long run ${RUN}`;
 
+/** The SDK's stored access token (cacheLocation localstorage), as a script in the page could read it. */
+const storedAccessToken = (page) =>
+  page.evaluate(() => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key.startsWith('@@auth0spajs@@') && !key.endsWith('@@user@@')) {
+        return JSON.parse(localStorage.getItem(key)).body;
+      }
+    }
+    return null;
+  });
+
+/** The DPoP key pairs the SDK keeps in IndexedDB, and whether their private keys are extractable. */
+const storedDpopKeys = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('auth0-spa-js');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('keypair')) return resolve([]);
+          const all = db.transaction('keypair').objectStore('keypair').getAll();
+          all.onsuccess = () => resolve(all.result.map((pair) => ({ extractable: pair.privateKey.extractable })));
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
+
+/** A DPoP proof for `method url` carrying `token`'s hash, signed by a key of this test's own. */
+async function foreignProof(method, url, token) {
+  const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', keys.publicKey);
+  const b64 = (bytes) => Buffer.from(bytes).toString('base64url');
+  const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } };
+  const ath = b64(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  const claims = { htm: method, htu: url, iat: Math.floor(Date.now() / 1000), jti: crypto.randomUUID(), ath };
+  const input = `${b64(JSON.stringify(header))}.${b64(JSON.stringify(claims))}`;
+  const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keys.privateKey, new TextEncoder().encode(input));
+  return `${input}.${b64(signature)}`;
+}
+
 test('alice logs in, manages her tasks, reloads, and logs out', async () => {
   const { context, page } = await visit();
-  // Which requests carry the access token: the API's, and no other host's.
-  const bearers = [];
+  // Which requests carry the access token: the API's, and no other host's; and how.
+  const sent = [];
   context.on('request', (request) => {
-    bearers.push({ url: request.url(), bearer: /^Bearer /.test(request.headers().authorization ?? '') });
+    const headers = request.headers();
+    sent.push({ url: request.url(), authorization: headers.authorization ?? '', proof: headers.dpop ?? '' });
+  });
+  // The API's demands for its nonce, each answered by a retry with it.
+  const nonceDemands = [];
+  context.on('response', (response) => {
+    if (response.url().startsWith(`${API}/`) && /use_dpop_nonce/.test(response.headers()['www-authenticate'] ?? '')) {
+      nonceDemands.push(response.url());
+    }
   });
   await page.getByText('Log in to see your tasks.').waitFor();
   await logIn(page, 'alice');
@@ -101,10 +155,23 @@ test('alice logs in, manages her tasks, reloads, and logs out', async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}/task-list.png`, fullPage: true });
 
-  const toApi = bearers.filter(({ url }) => url.startsWith(`${API}/`));
-  assert.ok(toApi.length > 0 && toApi.every(({ bearer }) => bearer), 'every API call carries the token');
-  const elsewhere = bearers.filter(({ url, bearer }) => bearer && !url.startsWith(`${API}/`));
+  const toApi = sent.filter(({ url }) => url.startsWith(`${API}/`) && !url.endsWith('/healthz'));
+  assert.ok(toApi.length > 0, 'the app called the API');
+  for (const { url, authorization, proof } of toApi) {
+    assert.match(authorization, /^DPoP [\w-]+\.[\w-]+\.[\w-]+$/, `${url}: Authorization: DPoP`);
+    assert.match(proof, /^[\w-]+\.[\w-]+\.[\w-]+$/, `${url}: a DPoP proof`);
+  }
+  assert.equal(new Set(toApi.map(({ proof }) => proof)).size, toApi.length, 'a fresh proof for every request');
+  const elsewhere = sent.filter(({ url, authorization }) => authorization && !url.startsWith(`${API}/`));
   assert.deepEqual(elsewhere, [], 'no other host gets the token');
+  if (API_NONCES) {
+    assert.ok(nonceDemands.length > 0, 'the API asked for its nonce and the app retried with it');
+  }
+
+  // The key is the SDK's, non-extractable; the token is bound to it.
+  const keys = await storedDpopKeys(page);
+  assert.ok(keys.length > 0 && keys.every(({ extractable }) => !extractable), JSON.stringify(keys));
+  assert.equal((await storedAccessToken(page)).token_type, 'DPoP');
 
   await page.getByRole('link', { name: 'Profile' }).click();
   assert.equal(await page.locator('.name').innerText(), 'alice');
@@ -113,11 +180,32 @@ test('alice logs in, manages her tasks, reloads, and logs out', async () => {
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByText('Log in to see your tasks.').waitFor();
+  assert.deepEqual(await storedDpopKeys(page), [], 'logging out forgets the DPoP key');
   await page.reload();
   await page.getByRole('button', { name: 'Log in', exact: true }).waitFor();
   // The issuer's session ended too: logging in shows its page again.
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.getByRole('button', { name: 'Log in as alice' }).waitFor();
+  await context.close();
+});
+
+test('an access token taken out of the page is refused as Bearer and with another key\'s proof', async () => {
+  const { context, page } = await visit();
+  await logIn(page, 'alice');
+  const { access_token: token } = await storedAccessToken(page);
+  const url = `${API}/api/task/`;
+  const asBearer = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(asBearer.status, 401);
+  assert.match(asBearer.headers.get('www-authenticate'), /error="invalid_token"/);
+  const stolen = await fetch(url, {
+    headers: { Authorization: `DPoP ${token}`, DPoP: await foreignProof('GET', url, token) },
+  });
+  assert.equal(stolen.status, 401);
+  assert.match(stolen.headers.get('www-authenticate'), /^DPoP error="(invalid_token|use_dpop_nonce)"/);
+  // The app itself, holding the key, still gets through.
+  await page.reload();
+  await page.getByRole('heading', { name: 'My tasks' }).waitFor();
+  assert.equal(await page.locator('.problem').count(), 0);
   await context.close();
 });
 
@@ -156,19 +244,10 @@ test('401, 403 and 503 from the API show a message, never a blank page', async (
   await context.close();
 });
 
-test('the app keeps working past expiry through the refresh token; a reused one is refused', async () => {
+test('the app keeps working past expiry through its bound refresh token; a copied one is refused', async () => {
   const { context, page } = await visit();
   await logIn(page, 'alice');
-  const storedRefreshToken = () =>
-    page.evaluate(() => {
-      for (let i = 0; i < localStorage.length; i++) {
-        const key = localStorage.key(i);
-        if (key.startsWith('@@auth0spajs@@') && !key.endsWith('@@user@@')) {
-          return JSON.parse(localStorage.getItem(key)).body.refresh_token;
-        }
-      }
-      return null;
-    });
+  const storedRefreshToken = async () => (await storedAccessToken(page))?.refresh_token;
   const first = await storedRefreshToken();
   assert.ok(first, 'the app holds a refresh token');
 
@@ -182,16 +261,19 @@ test('the app keeps working past expiry through the refresh token; a reused one 
   await addTask(page, `After expiry ${RUN}`, 'still works');
   await page.locator('.task', { hasText: `After expiry ${RUN}` }).waitFor();
   assert.ok(refreshes.length > 0, 'the expired access token was renewed with the refresh token');
+  assert.ok(refreshes.every((request) => request.headers().dpop), 'each refresh came with a DPoP proof');
   const rotated = await storedRefreshToken();
   assert.notEqual(rotated, first, 'refresh tokens rotate');
+  assert.equal((await storedAccessToken(page)).token_type, 'DPoP', 'the renewed token is bound too');
 
-  const reuse = await fetch(`${ISSUER}oauth/token`, {
+  // The refresh token is bound to the browser's key: out of the page, it is refused.
+  const copied = await fetch(`${ISSUER}oauth/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'dev-spa', refresh_token: first }),
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'dev-spa', refresh_token: rotated }),
   });
-  assert.equal(reuse.status, 403);
-  assert.equal((await reuse.json()).error, 'invalid_grant');
+  assert.equal(copied.status, 400);
+  assert.equal((await copied.json()).error, 'invalid_dpop_proof');
   await context.close();
 });
 

@@ -28,6 +28,8 @@ pub struct Claims {
     /// Auth0 RBAC's `permissions`, with the space-separated `scope` added unless
     /// [`ScopeSource::Permissions`] is configured.
     pub scopes: HashSet<String>,
+    /// The thumbprint of the key a DPoP-bound token is bound to (`cnf.jkt`, RFC 9449).
+    pub jkt: Option<String>,
 }
 
 impl Claims {
@@ -58,6 +60,15 @@ struct Payload {
     /// Auth0 RBAC sends a list; some providers send one space-separated string, like `scope`.
     #[serde(default)]
     permissions: Option<Words>,
+    /// RFC 7800 confirmation: a DPoP-bound token names its key's thumbprint here.
+    #[serde(default)]
+    cnf: Option<Confirmation>,
+}
+
+#[derive(Deserialize)]
+struct Confirmation {
+    #[serde(default)]
+    jkt: Option<String>,
 }
 
 /// A list given as one space-separated string or as an array.
@@ -120,22 +131,22 @@ pub struct CacheStats {
 }
 
 /// Counts a cache's hits and misses with two relaxed atomics, so a lookup pays no
-/// metrics registry lookup; a metrics endpoint reads [`CacheCounter::stats`] when scraped.
+/// metrics registry lookup; a metrics endpoint reads the stats when scraped.
 #[derive(Debug, Default)]
-pub struct CacheCounter {
+struct CacheCounter {
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
 impl CacheCounter {
     /// Counts one lookup, answered from the cache (`hit`) or not.
-    pub fn record(&self, hit: bool) {
+    fn record(&self, hit: bool) {
         let counter = if hit { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The counts so far.
-    pub fn stats(&self) -> CacheStats {
+    fn stats(&self) -> CacheStats {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
@@ -316,6 +327,7 @@ impl TokenValidator {
             exp: payload.exp,
             iat: payload.iat,
             scopes,
+            jkt: payload.cnf.and_then(|cnf| cnf.jkt),
         };
         Ok((claims, kid.to_owned()))
     }
@@ -350,7 +362,7 @@ fn reason(kind: &ErrorKind) -> &'static str {
 #[cfg(test)]
 mod properties {
     use super::*;
-    use crate::Env;
+    use env_settings::Env;
     use jsonwebtoken::{EncodingKey, Header};
     use proptest::prelude::*;
     use serde_json::{json, Value};

@@ -6,9 +6,10 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::error::InternalError;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use crate::{AuthError, Claims};
+use crate::{AuthError, Authenticator, Claims, Scheme};
 
 /// The principal [`ResolvePrincipal`](crate::ResolvePrincipal) made of the request's token.
 ///
@@ -27,22 +28,34 @@ impl<P> Deref for Principal<P> {
 }
 
 impl<P: Clone + 'static> FromRequest for Principal<P> {
-    type Error = AuthError;
-    type Future = Ready<Result<Self, AuthError>>;
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.extensions()
-                .get::<Principal<P>>()
-                .cloned()
-                .ok_or(AuthError::MissingCredentials),
-        )
+        let principal = req.extensions().get::<Principal<P>>().cloned();
+        ready(principal.ok_or_else(|| refusal(req, AuthError::MissingCredentials, None)))
     }
 }
 
-/// The validated claims of the request's token, as the middleware stored them.
+/// The validated claims of the request's token and the scheme it came with, as the
+/// middleware stored them.
 #[derive(Clone)]
-pub(crate) struct VerifiedClaims(pub(crate) Arc<Claims>);
+pub(crate) struct VerifiedClaims {
+    pub(crate) claims: Arc<Claims>,
+    pub(crate) scheme: Scheme,
+}
+
+/// `error` as the app's authenticator renders it (or, without one, as
+/// [`AuthError`]'s own response).
+fn refusal(req: &HttpRequest, error: AuthError, scheme: Option<Scheme>) -> actix_web::Error {
+    match req.app_data::<web::Data<Authenticator>>() {
+        Some(authenticator) => {
+            let response = authenticator.refuse(&error, scheme);
+            InternalError::from_response(error, response).into()
+        }
+        None => error.into(),
+    }
+}
 
 /// A scope a route can require through [`Scoped`].
 pub trait RequiredScope {
@@ -59,17 +72,22 @@ pub struct Scoped<S: RequiredScope> {
 }
 
 impl<S: RequiredScope> FromRequest for Scoped<S> {
-    type Error = AuthError;
-    type Future = Ready<Result<Self, AuthError>>;
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = match req.extensions().get::<VerifiedClaims>() {
-            None => Err(AuthError::MissingCredentials),
-            Some(VerifiedClaims(claims)) if claims.has_scope(S::SCOPE) => Ok(Scoped {
-                claims: Arc::clone(claims),
+        let verified = req.extensions().get::<VerifiedClaims>().cloned();
+        let result = match verified {
+            None => Err(refusal(req, AuthError::MissingCredentials, None)),
+            Some(VerifiedClaims { claims, .. }) if claims.has_scope(S::SCOPE) => Ok(Scoped {
+                claims,
                 scope: PhantomData,
             }),
-            Some(_) => Err(AuthError::InsufficientScope(S::SCOPE).counted()),
+            Some(VerifiedClaims { scheme, .. }) => Err(refusal(
+                req,
+                AuthError::InsufficientScope(S::SCOPE).counted(),
+                Some(scheme),
+            )),
         };
         ready(result)
     }

@@ -187,7 +187,7 @@ impl KeyStore {
             .connect_timeout(settings.fetch_timeout)
             // Never follow a redirect from https down to plain http.
             .https_only(uri.scheme() == "https")
-            .user_agent(concat!("todo-api/", env!("CARGO_PKG_VERSION")))
+            .user_agent(settings.user_agent.clone())
             .build()?;
         Ok(Self {
             client,

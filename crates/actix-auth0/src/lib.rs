@@ -1,9 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod bearer;
 mod claims;
-mod env;
+mod credentials;
+mod dpop;
 mod error;
 mod extractor;
 mod jwks;
@@ -13,13 +13,16 @@ mod settings;
 use std::future::Future;
 use std::sync::Arc;
 
-use actix_web::http::header::HeaderMap;
-use actix_web::ResponseError;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
-pub use bearer::MAX_TOKEN_BYTES;
-pub use claims::{CacheCounter, CacheStats, Claims, TokenValidator};
-pub use env::{ConfigError, Env};
-pub use error::{detail_response, AuthError};
+pub use claims::{CacheStats, Claims, TokenValidator};
+pub use credentials::MAX_TOKEN_BYTES;
+pub use dpop::{
+    verify_proof, DpopMode, DpopSettings, FirstSight, InMemorySeenProofs, NonceIssuer, ProofId,
+    ProofRequest, PublicUrl, SeenProofs, SeenProofsError, VerifiedProof, DPOP_ALGORITHMS,
+    MAX_JTI_CHARS, MAX_PROOF_BYTES,
+};
+pub use error::{AuthError, OAuthErrorBody, Refusal, RenderRefusal, Scheme, DPOP_NONCE};
 pub use extractor::{Principal, RequiredScope, Scoped};
 pub use jwks::{FetchError, KeyError, KeyStore, VerificationKey};
 pub use middleware::{require_authentication, PublicRoutes};
@@ -28,14 +31,44 @@ pub use settings::{
     DEFAULT_LEEWAY_SECS,
 };
 
-/// Turns a request's `Authorization` header into validated claims.
+/// How many proofs the default in-memory store remembers at most.
+const IN_MEMORY_SEEN_PROOFS: u64 = 1_000_000;
+
+/// Turns a request's credentials into validated claims: the token (Bearer, or DPoP with
+/// its proof), and the refusal when they are not good.
 pub struct Authenticator {
     tokens: TokenValidator,
+    dpop: DpopSettings,
+    seen_proofs: Box<dyn SeenProofs + Send + Sync>,
+    nonces: Option<NonceIssuer>,
+    renderer: Box<dyn RenderRefusal>,
+}
+
+/// A request whose credentials checked out.
+pub struct Authenticated {
+    /// The token's claims.
+    pub claims: Arc<Claims>,
+    /// The scheme it came with.
+    pub scheme: Scheme,
+    /// A newer server nonce for the client, when it used an older one.
+    pub fresh_nonce: Option<String>,
+}
+
+/// A refused request: why, and the scheme the client used (for the challenge).
+#[derive(Debug)]
+pub struct Refused {
+    /// Why.
+    pub error: AuthError,
+    /// The scheme of the request's `Authorization` header, when it had one this API takes.
+    pub scheme: Option<Scheme>,
 }
 
 impl Authenticator {
     /// Prepares the JWKS client and the verified-token cache; nothing is fetched yet, so
-    /// a service starts while its issuer is unreachable.
+    /// a service starts while its issuer is unreachable. Seen DPoP proofs are kept in
+    /// memory and nonces are keyed per process until [`Authenticator::with_seen_proofs`]
+    /// and [`Authenticator::with_nonce_key`] say otherwise; refusals are rendered by
+    /// [`OAuthErrorBody`] until [`Authenticator::with_renderer`].
     pub fn new(settings: &AuthSettings) -> Result<Self, reqwest::Error> {
         if settings.is_development_issuer() {
             tracing::warn!(
@@ -50,9 +83,45 @@ impl Authenticator {
             );
         }
         let keys = KeyStore::new(settings.jwks_uri.clone(), settings.jwks.clone())?;
+        let dpop = settings.dpop.clone();
+        let nonces = dpop.require_nonce.then(|| {
+            let mut key = [0; 32];
+            // An unusable system RNG leaves the key zero; with_nonce_key replaces it.
+            let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key);
+            NonceIssuer::new(&key, dpop.iat_offset)
+        });
         Ok(Self {
             tokens: TokenValidator::new(settings, keys),
+            seen_proofs: Box::new(InMemorySeenProofs::new(
+                dpop.iat_offset + dpop.iat_leeway,
+                IN_MEMORY_SEEN_PROOFS,
+            )),
+            nonces,
+            dpop,
+            renderer: Box::new(OAuthErrorBody),
         })
+    }
+
+    /// Remembers seen DPoP proofs in `store`: one shared by every instance of the API,
+    /// so a proof replayed to another instance is refused too.
+    pub fn with_seen_proofs(mut self, store: impl SeenProofs + Send + Sync) -> Self {
+        self.seen_proofs = Box::new(store);
+        self
+    }
+
+    /// Keys server nonces with `key` (at least 32 random bytes), shared by every
+    /// instance so that each accepts the others' nonces. Used when nonces are required.
+    pub fn with_nonce_key(mut self, key: &[u8]) -> Self {
+        if self.nonces.is_some() {
+            self.nonces = Some(NonceIssuer::new(key, self.dpop.iat_offset));
+        }
+        self
+    }
+
+    /// Renders refusals with `renderer` (the default is [`OAuthErrorBody`]).
+    pub fn with_renderer(mut self, renderer: impl RenderRefusal) -> Self {
+        self.renderer = Box::new(renderer);
+        self
     }
 
     /// How many verified tokens are remembered now; see [`TokenValidator::cached_tokens`].
@@ -65,10 +134,129 @@ impl Authenticator {
         self.tokens.cache_stats()
     }
 
-    /// The bearer token of `headers`, verified.
-    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Arc<Claims>, AuthError> {
-        let credentials = bearer::extract(headers)?;
-        self.tokens.validate(credentials.token()).await
+    /// The DPoP settings in force.
+    pub fn dpop(&self) -> &DpopSettings {
+        &self.dpop
+    }
+
+    /// Checks `req`'s credentials: the token, and under the DPoP scheme its proof
+    /// (RFC 9449 section 7), its key binding, nonce and first use.
+    pub async fn authenticate(&self, req: &HttpRequest) -> Result<Authenticated, Refused> {
+        let mode = self.dpop.mode;
+        let credentials = credentials::extract(req.headers(), mode != DpopMode::Disabled)
+            .map_err(|(error, scheme)| Refused { error, scheme })?;
+        let scheme = credentials.scheme;
+        let refused = |error| Refused {
+            error,
+            scheme: Some(scheme),
+        };
+        let token = credentials.token.token();
+        let mut proofs = req.headers().get_all("dpop");
+        let proof = match (mode, scheme) {
+            (DpopMode::Disabled, _) => None,
+            (DpopMode::Required, Scheme::Bearer) => return Err(refused(AuthError::DpopRequired)),
+            (DpopMode::Allowed, Scheme::Bearer) if proofs.next().is_some() => {
+                return Err(refused(AuthError::DpopRequest(
+                    "A DPoP proof was sent with a Bearer token; use the DPoP scheme.",
+                )))
+            }
+            (DpopMode::Allowed, Scheme::Bearer) => None,
+            (_, Scheme::Dpop) => match (proofs.next(), proofs.next()) {
+                (Some(proof), None) => Some(proof.to_str().map_err(|_| {
+                    refused(AuthError::InvalidDpopProof("DPoP proof is not a JWT."))
+                })?),
+                _ => {
+                    return Err(refused(AuthError::DpopRequest(
+                        "The DPoP scheme needs exactly one DPoP proof header.",
+                    )))
+                }
+            },
+        };
+        let claims = self.tokens.validate(token).await.map_err(refused)?;
+        let Some(proof) = proof else {
+            if mode != DpopMode::Disabled && claims.jkt.is_some() {
+                return Err(refused(AuthError::DpopBinding(
+                    "This token is bound to a key: send it with the DPoP scheme and a proof.",
+                )));
+            }
+            return Ok(Authenticated {
+                claims,
+                scheme,
+                fresh_nonce: None,
+            });
+        };
+        let fresh_nonce = self
+            .check_proof(req, proof, token, &claims)
+            .await
+            .map_err(refused)?;
+        Ok(Authenticated {
+            claims,
+            scheme,
+            fresh_nonce,
+        })
+    }
+
+    /// The proof's checks after the token's; a newer nonce for the client, if any.
+    async fn check_proof(
+        &self,
+        req: &HttpRequest,
+        proof: &str,
+        token: &str,
+        claims: &Claims,
+    ) -> Result<Option<String>, AuthError> {
+        let jkt = claims.jkt.as_deref().ok_or(AuthError::DpopBinding(
+            "Token is not bound to a key (no cnf.jkt); send it with the Bearer scheme.",
+        ))?;
+        let url = self.dpop.public_url.url_of(req);
+        let proof = verify_proof(
+            proof,
+            &ProofRequest {
+                method: req.method().as_str(),
+                url: &url,
+                token: Some(token),
+                iat_offset: self.dpop.iat_offset,
+                iat_leeway: self.dpop.iat_leeway,
+            },
+        )?;
+        if proof.thumbprint != jkt {
+            return Err(AuthError::DpopBinding(
+                "DPoP proof was signed by another key than the token is bound to.",
+            ));
+        }
+        let fresh_nonce = match &self.nonces {
+            None => None,
+            Some(nonces) => {
+                let nonce = proof.nonce.as_deref().unwrap_or_default();
+                if !nonces.accepts(nonce) {
+                    return Err(AuthError::DpopNonceRequired);
+                }
+                Some(nonces.current()).filter(|current| current != nonce)
+            }
+        };
+        let first = self
+            .seen_proofs
+            .first_sight(proof.id, proof.expires_at)
+            .await
+            .map_err(|err| {
+                tracing::warn!(error = %err, "DPoP replay check failed");
+                AuthError::SeenProofsUnavailable
+            })?;
+        if !first {
+            return Err(AuthError::ReplayedDpopProof);
+        }
+        Ok(fresh_nonce)
+    }
+
+    /// The response refusing a request with `error`, whose client used `scheme`:
+    /// challenges as the DPoP mode says, a new nonce when one is needed, rendered by
+    /// the configured [`RenderRefusal`].
+    pub fn refuse(&self, error: &AuthError, scheme: Option<Scheme>) -> HttpResponse {
+        let nonce = match (error, &self.nonces) {
+            (AuthError::DpopNonceRequired, Some(nonces)) => Some(nonces.current()),
+            _ => None,
+        };
+        self.renderer
+            .render(&Refusal::new(error, self.dpop.mode, scheme, nonce))
     }
 }
 
@@ -79,7 +267,8 @@ pub trait ResolvePrincipal: 'static {
     /// What handlers receive.
     type Principal: Clone + 'static;
     /// Why a valid token is still refused (an inactive user, an unreachable directory);
-    /// its response is sent as it is.
+    /// its response is sent as it is, unless [`ResolvePrincipal::as_auth_error`] makes
+    /// it an authentication refusal.
     type Error: ResponseError + 'static;
 
     /// The principal for these validated claims.
@@ -87,4 +276,12 @@ pub trait ResolvePrincipal: 'static {
         &self,
         claims: &Arc<Claims>,
     ) -> impl Future<Output = Result<Self::Principal, Self::Error>>;
+
+    /// `error` as an authentication refusal (such as `invalid_token` for a user who may
+    /// no longer sign in), rendered with the challenges of the request's scheme; `None`
+    /// (the default) sends `error`'s own response.
+    fn as_auth_error(error: &Self::Error) -> Option<AuthError> {
+        let _ = error;
+        None
+    }
 }

@@ -5,13 +5,16 @@ use std::collections::HashMap;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{Error, HttpMessage, Resource, Route};
 
 use crate::extractor::VerifiedClaims;
-use crate::{Authenticator, Principal, ResolvePrincipal};
+use crate::{
+    AuthError, Authenticated, Authenticator, Principal, Refused, ResolvePrincipal, DPOP_NONCE,
+};
 
 /// The routes that need no token. Built while registering routes, then handed to the
 /// middleware as app data (`web::Data<PublicRoutes>`).
@@ -86,18 +89,34 @@ pub async fn require_authentication<R: ResolvePrincipal>(
         )
         .map_into_right_body());
     };
-    let claims = match authenticator.authenticate(req.headers()).await {
-        Ok(claims) => claims,
-        Err(err) => return Ok(private(req.error_response(err.counted())).map_into_right_body()),
+    let refuse = |req: ServiceRequest, error: AuthError, scheme| {
+        let response = authenticator.refuse(&error, scheme);
+        private(req.into_response(response)).map_into_right_body()
     };
+    let authenticated = match authenticator.authenticate(req.request()).await {
+        Ok(authenticated) => authenticated,
+        Err(Refused { error, scheme }) => return Ok(refuse(req, error.counted(), scheme)),
+    };
+    let Authenticated {
+        claims,
+        scheme,
+        fresh_nonce,
+    } = authenticated;
     match resolver.resolve(&claims).await {
         Ok(principal) => {
             req.extensions_mut().insert(Principal(principal));
-            req.extensions_mut().insert(VerifiedClaims(claims));
-            let response = next.call(req).await?;
+            req.extensions_mut()
+                .insert(VerifiedClaims { claims, scheme });
+            let mut response = next.call(req).await?;
+            if let Some(nonce) = fresh_nonce.and_then(|nonce| HeaderValue::from_str(&nonce).ok()) {
+                response.headers_mut().insert(DPOP_NONCE, nonce);
+            }
             Ok(private(response).map_into_left_body())
         }
-        Err(err) => Ok(private(req.error_response(err)).map_into_right_body()),
+        Err(err) => match R::as_auth_error(&err) {
+            Some(error) => Ok(refuse(req, error, Some(scheme))),
+            None => Ok(private(req.error_response(err)).map_into_right_body()),
+        },
     }
 }
 
@@ -118,7 +137,8 @@ mod tests {
     use actix_web::{test, App, HttpResponse};
 
     use super::*;
-    use crate::{AuthError, AuthSettings, Claims, Env};
+    use crate::{AuthSettings, Claims};
+    use env_settings::Env;
 
     /// Never reached by the requests below: each is decided before a principal is needed.
     struct Unreachable;

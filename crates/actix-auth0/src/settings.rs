@@ -7,7 +7,9 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 use url::Url;
 
-use crate::env::{ConfigError, Env};
+use env_settings::{ConfigError, Env};
+
+use crate::DpopSettings;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`. 30 s absorbs ordinary NTP drift
 /// between Auth0 and this host without keeping an expired token usable for long.
@@ -46,6 +48,8 @@ pub struct AuthSettings {
     pub scope_source: ScopeSource,
     /// How the key set is fetched and cached.
     pub jwks: JwksSettings,
+    /// Whether and how DPoP-bound tokens are accepted.
+    pub dpop: DpopSettings,
 }
 
 /// How the issuer's key set is fetched and cached.
@@ -63,6 +67,8 @@ pub struct JwksSettings {
     pub max_stale: Duration,
     /// `http://` to a non-loopback host was explicitly allowed (logged as a warning at start).
     pub insecure_http: bool,
+    /// The `User-Agent` of key set requests.
+    pub user_agent: String,
 }
 
 impl AuthSettings {
@@ -70,8 +76,8 @@ impl AuthSettings {
     /// they name the same issuer), `AUTH0_AUDIENCE` (or `API_IDENTIFIER`), and optional
     /// `AUTH0_JWKS_URI`, `AUTH0_ALGORITHMS`, `AUTH0_LEEWAY_SECS`,
     /// `AUTH0_TOKEN_CACHE_CAPACITY`, `AUTH0_SCOPE_SOURCE`, `AUTH0_JWKS_CACHE_TTL_SECS`,
-    /// `AUTH0_JWKS_COOLDOWN_SECS`, `AUTH0_JWKS_TIMEOUT_SECS`, `AUTH0_JWKS_MAX_STALE_SECS`
-    /// and `AUTH0_ALLOW_INSECURE_HTTP`.
+    /// `AUTH0_JWKS_COOLDOWN_SECS`, `AUTH0_JWKS_TIMEOUT_SECS`, `AUTH0_JWKS_MAX_STALE_SECS`,
+    /// `AUTH0_ALLOW_INSECURE_HTTP`, and DPoP's (see [`DpopSettings::from_env`]).
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let issuer = issuer_from_env(env)?;
 
@@ -118,12 +124,19 @@ impl AuthSettings {
                 )?),
                 max_stale,
                 insecure_http,
+                user_agent: concat!("actix-auth0/", env!("CARGO_PKG_VERSION")).to_owned(),
             },
+            dpop: DpopSettings::from_env(env)?,
         })
     }
 }
 
 impl AuthSettings {
+    /// [`AuthSettings::from_env`] on the process environment.
+    pub fn from_process_env() -> Result<Self, ConfigError> {
+        Self::from_env(&Env::process())
+    }
+
     /// Whether the issuer is plain http: a development issuer (such as a local Auth0
     /// stand-in), never a real tenant.
     pub fn is_development_issuer(&self) -> bool {

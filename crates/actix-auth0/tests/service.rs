@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_auth0::{
-    require_authentication, AuthSettings, Authenticator, Claims, Env, Principal, PublicRoutes,
+    require_authentication, AuthSettings, Authenticator, Claims, Principal, PublicRoutes,
     RequiredScope, ResolvePrincipal, Scoped,
 };
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::from_fn;
 use actix_web::{test, web, App, HttpResponse, HttpServer, ResponseError};
+use env_settings::Env;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -155,11 +156,12 @@ async fn public_routes_need_no_token_and_others_do() {
 
     let (status, challenge, cache, body) = get(&issuer, "/hello", None).await;
     assert_eq!(status, 401);
-    assert_eq!(challenge, r#"Bearer realm="api""#);
+    // DPoP is allowed by default: both schemes are offered.
+    assert_eq!(challenge, r#"Bearer realm="api", DPoP algs="ES256""#);
     assert_eq!(cache, "no-store");
     assert_eq!(
         body,
-        r#"{"detail":"Authentication credentials were not provided."}"#
+        r#"{"error_description":"Authentication credentials were not provided."}"#
     );
 }
 
@@ -181,9 +183,12 @@ async fn a_token_signed_with_an_unpublished_key_is_invalid() {
     assert_eq!(status, 401);
     assert_eq!(
         challenge,
-        r#"Bearer realm="api", error="invalid_token", error_description="Token signing key is unknown.""#
+        r#"Bearer realm="api", error="invalid_token", error_description="Token signing key is unknown.", DPoP algs="ES256""#
     );
-    assert_eq!(body, r#"{"detail":"Token signing key is unknown."}"#);
+    assert_eq!(
+        body,
+        r#"{"error":"invalid_token","error_description":"Token signing key is unknown."}"#
+    );
 }
 
 #[actix_web::test]
@@ -194,11 +199,11 @@ async fn a_scope_comes_from_scope_or_permissions() {
     assert_eq!(status, 403);
     assert_eq!(
         challenge,
-        r#"Bearer realm="api", error="insufficient_scope", scope="read:messages""#
+        r#"Bearer realm="api", error="insufficient_scope", scope="read:messages", DPoP algs="ES256""#
     );
     assert_eq!(
         body,
-        r#"{"message":"You don't have access to this resource"}"#
+        r#"{"error":"insufficient_scope","error_description":"insufficient scope: read:messages"}"#
     );
     for extra in [
         json!({"scope": "openid read:messages"}),

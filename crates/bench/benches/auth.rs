@@ -9,12 +9,15 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::test::TestRequest;
+use actix_web::HttpRequest;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::sync::Arc;
 
-use actix_auth0::{AuthSettings, Authenticator, Env, ResolvePrincipal};
+use actix_auth0::{AuthSettings, Authenticator, ResolvePrincipal};
 use dev_issuer::{DevIssuer, DevIssuerSettings};
+use env_settings::Env;
 use todo_api::database::{Database, DatabaseSettings};
 use todo_api::users::{AuthenticatedUser, UserDirectory, UserError, UserMapping, UserSettings};
 
@@ -38,13 +41,13 @@ fn authenticator(issuer: &str, token_cache: &str) -> Authenticator {
 async fn authenticate(
     authenticator: &Authenticator,
     users: &UserDirectory,
-    headers: &HeaderMap,
+    request: &HttpRequest,
 ) -> Result<AuthenticatedUser, UserError> {
-    let claims = authenticator
-        .authenticate(headers)
+    let authenticated = authenticator
+        .authenticate(request)
         .await
         .expect("valid token");
-    users.resolve(&claims).await
+    users.resolve(&authenticated.claims).await
 }
 
 fn bench_auth(c: &mut Criterion) {
@@ -55,7 +58,7 @@ fn bench_auth(c: &mut Criterion) {
         .expect("runtime");
     let database_url = std::env::var("DATABASE_URL").expect("DATABASE_URL of a migrated database");
     let key_dir = std::env::temp_dir().join("todo-api-bench-issuer");
-    let (issuer, headers) = runtime.block_on(async {
+    let (issuer, request) = runtime.block_on(async {
         let issuer = DevIssuer::build(DevIssuerSettings::local(AUDIENCE, CLIENT_SECRET, key_dir))
             .expect("dev issuer");
         let url = issuer.issuer().to_owned();
@@ -72,13 +75,12 @@ fn bench_auth(c: &mut Criterion) {
             .json()
             .await
             .expect("token response");
-        let mut headers = HeaderMap::new();
         let value = format!("Bearer {}", token["access_token"].as_str().expect("token"));
-        headers.insert(
-            AUTHORIZATION,
-            HeaderValue::from_str(&value).expect("header"),
-        );
-        (url, headers)
+        let request = TestRequest::get()
+            .uri("/api/private")
+            .insert_header((AUTHORIZATION, value))
+            .to_http_request();
+        (url, request)
     });
     let database = Arc::new(
         Database::new(&DatabaseSettings {
@@ -111,7 +113,7 @@ fn bench_auth(c: &mut Criterion) {
     // Warm the key set and the user cache.
     for authenticator in [&cached, &uncached] {
         let _: AuthenticatedUser = runtime
-            .block_on(authenticate(authenticator, &users, &headers))
+            .block_on(authenticate(authenticator, &users, &request))
             .map_err(|err: UserError| err.to_string())
             .expect("warm-up");
     }
@@ -119,11 +121,11 @@ fn bench_auth(c: &mut Criterion) {
     let mut group = c.benchmark_group("authenticate");
     group.bench_function("warm (token and user cache hits)", |b| {
         b.to_async(&runtime)
-            .iter(|| authenticate(&cached, &users, &headers));
+            .iter(|| authenticate(&cached, &users, &request));
     });
     group.bench_function("RSA verify each time (user cache hit)", |b| {
         b.to_async(&runtime)
-            .iter(|| authenticate(&uncached, &users, &headers));
+            .iter(|| authenticate(&uncached, &users, &request));
     });
     group.finish();
 }

@@ -6,12 +6,16 @@
 //! - people, through a single-page app: `GET /authorize` (authorization code with PKCE,
 //!   a login page, a session cookie for silent login), the `authorization_code` and
 //!   rotating `refresh_token` grants, ID tokens, `/userinfo` and `/v2/logout`;
-//! - `/.well-known/jwks.json` and `/.well-known/openid-configuration`.
+//! - `/.well-known/jwks.json` and `/.well-known/openid-configuration`;
+//! - DPoP (RFC 9449): a proof at `/oauth/token` binds the tokens to the client's key
+//!   (`token_type: DPoP`, `cnf.jkt`), `dpop_jkt` at `/authorize` binds the code, and the
+//!   SPA's refresh tokens stay bound to their key.
 //!
 //! The API has no built-in bypass: it trusts these tokens only because its
 //! `AUTH0_ISSUER` points here. It is its own crate so that the API's release binary and
 //! image never contain a token minter.
 
+mod dpop;
 mod keys;
 mod login;
 mod settings;
@@ -47,6 +51,7 @@ struct IssuerState {
     issuer: String,
     key: SigningKey,
     store: Store,
+    dpop: dpop::DpopState,
 }
 
 impl IssuerState {
@@ -106,11 +111,13 @@ impl DevIssuer {
             "DEVELOPMENT ONLY: this issuer hands out tokens to anyone who knows the dev client secret, and logs anyone in as anyone"
         );
         let store = Store::new(settings.lifetimes, settings.store_capacity);
+        let dpop = dpop::DpopState::new(settings.dpop_require_nonce);
         let state = web::Data::new(IssuerState {
             settings,
             issuer: issuer.clone(),
             key,
             store,
+            dpop,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -128,6 +135,8 @@ impl DevIssuer {
                 })
                 .allowed_methods(["GET", "POST"])
                 .allow_any_header()
+                // auth0-spa-js retries with the nonce it reads here.
+                .expose_headers([actix_auth0::DPOP_NONCE])
                 // Other origins get an answer without CORS headers, which their pages
                 // cannot read; the issuer's own login form (a same-origin POST that
                 // carries an Origin header) still works.
@@ -214,6 +223,7 @@ async fn discovery(state: web::Data<IssuerState>) -> HttpResponse {
         "subject_types_supported": ["public"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "none"],
         "id_token_signing_alg_values_supported": ["RS256"],
+        "dpop_signing_alg_values_supported": [actix_auth0::DPOP_ALGORITHMS],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nonce", "name", "nickname", "email", "email_verified"],
     }))
 }

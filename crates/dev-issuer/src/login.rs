@@ -36,6 +36,8 @@ pub struct AuthorizeParams {
     scope: Option<String>,
     prompt: Option<String>,
     response_mode: Option<String>,
+    /// The thumbprint of the DPoP key the code is bound to (RFC 9449 section 10).
+    dpop_jkt: Option<String>,
 }
 
 /// A request that passed the checks: where to answer and what to grant.
@@ -280,6 +282,7 @@ fn issue_code(
         client_id: state.settings.spa.client_id.clone(),
         audience: authorization.audience,
         scope,
+        jkt: params.dpop_jkt.clone().filter(|jkt| !jkt.is_empty()),
     };
     let code = state.store.issue_code(
         grant,

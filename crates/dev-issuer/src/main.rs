@@ -1,8 +1,8 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use actix_auth0::{ConfigError, Env};
 use dev_issuer::{DevIssuer, DevIssuerSettings};
+use env_settings::{ConfigError, Env};
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "usage: dev-issuer

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use actix_auth0::{audience_from_env, ConfigError, Env};
+use actix_auth0::audience_from_env;
+use env_settings::{ConfigError, Env};
 use url::Url;
 
 /// Where the single-page app is allowed to come from and go back to.
@@ -42,6 +43,9 @@ pub struct DevIssuerSettings {
     /// The most entries of each kind (sessions, login forms, codes, refresh tokens) kept
     /// in memory; the least recently used go first.
     pub store_capacity: u64,
+    /// Whether DPoP proofs at the token endpoint must carry its nonce, as Auth0 asks of
+    /// public clients (`DEV_ISSUER_DPOP_REQUIRE_NONCE`).
+    pub dpop_require_nonce: bool,
 }
 
 /// How long sessions and refresh tokens live: until idle that long, and at most that old.
@@ -176,6 +180,7 @@ impl DevIssuerSettings {
             browser_token_ttl_secs: 3600,
             lifetimes: Lifetimes::default(),
             store_capacity: 10_000,
+            dpop_require_nonce: false,
         }
     }
 
@@ -233,6 +238,7 @@ impl DevIssuerSettings {
             browser_token_ttl_secs: env.at_least("DEV_ISSUER_BROWSER_TOKEN_TTL_SECS", 7_200, 1)?,
             lifetimes: Lifetimes::from_env(env)?,
             store_capacity: env.at_least("DEV_ISSUER_STORE_CAPACITY", 10_000, 1)?,
+            dpop_require_nonce: env.flag("DEV_ISSUER_DPOP_REQUIRE_NONCE", false)?,
         })
     }
 

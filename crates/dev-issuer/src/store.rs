@@ -31,6 +31,8 @@ pub struct Grant {
     pub audience: String,
     /// The granted scopes, space-separated.
     pub scope: String,
+    /// The thumbprint of the DPoP key its tokens are bound to (`cnf.jkt`).
+    pub jkt: Option<String>,
 }
 
 impl Grant {
@@ -258,6 +260,13 @@ impl Store {
         self.insert_refresh_token(grant, family, lifetime)
     }
 
+    /// The grant of refresh token `token`, without using it.
+    pub fn refresh_grant(&self, token: &str) -> Option<Grant> {
+        self.refresh_tokens
+            .get(token)
+            .map(|entry| entry.grant.clone())
+    }
+
     /// Rotates `token`: returns its grant and the token that replaces it.
     pub fn rotate_refresh_token(&self, token: &str) -> Result<(Grant, String), RefreshError> {
         let entry = self
@@ -354,6 +363,7 @@ mod tests {
             client_id: "spa".into(),
             audience: "https://api".into(),
             scope: "openid offline_access".into(),
+            jkt: None,
         }
     }
 

@@ -3,12 +3,14 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+use actix_auth0::Scheme;
 
 use crate::store::{same_secret, Grant, RefreshError};
 use crate::IssuerState;
@@ -23,6 +25,8 @@ pub struct OAuthError {
     status: StatusCode,
     error: &'static str,
     description: String,
+    /// A header the error needs, such as `DPoP-Nonce` or `WWW-Authenticate`.
+    header: Option<(HeaderName, String)>,
 }
 
 impl OAuthError {
@@ -31,7 +35,13 @@ impl OAuthError {
             status,
             error,
             description: description.into(),
+            header: None,
         }
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: String) -> Self {
+        self.header = Some((name, value));
+        self
     }
 
     fn invalid_request(description: impl Into<String>) -> Self {
@@ -53,9 +63,12 @@ impl ResponseError for OAuthError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(json!({ "error": self.error, "error_description": self.description }))
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some((name, value)) = &self.header {
+            response.insert_header((name.clone(), value.as_str()));
+        }
+        response.json(json!({ "error": self.error, "error_description": self.description }))
     }
 }
 
@@ -96,16 +109,22 @@ pub struct TokenRequest {
 
 pub async fn token(
     state: web::Data<IssuerState>,
+    req: HttpRequest,
     body: actix_web::Either<web::Json<TokenRequest>, web::Form<TokenRequest>>,
 ) -> Result<HttpResponse, OAuthError> {
     let request = match body {
         actix_web::Either::Left(json) => json.into_inner(),
         actix_web::Either::Right(form) => form.into_inner(),
     };
+    let url = format!("{}oauth/token", state.issuer);
+    let proof_key = state
+        .dpop
+        .proof_key(req.headers(), "POST", &url, None)
+        .await?;
     match request.grant_type.as_deref().unwrap_or_default() {
-        "client_credentials" => client_credentials(&state, request),
-        "authorization_code" => authorization_code(&state, request),
-        "refresh_token" => refresh_token(&state, request),
+        "client_credentials" => client_credentials(&state, request, proof_key),
+        "authorization_code" => authorization_code(&state, request, proof_key),
+        "refresh_token" => refresh_token(&state, request, proof_key),
         other => Err(OAuthError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -117,6 +136,7 @@ pub async fn token(
 fn client_credentials(
     state: &IssuerState,
     request: TokenRequest,
+    proof_key: Option<String>,
 ) -> Result<HttpResponse, OAuthError> {
     let settings = &state.settings;
     let (Some(client_id), Some(client_secret), Some(audience)) =
@@ -162,9 +182,10 @@ fn client_credentials(
     if let Some(permissions) = request.permissions {
         claims["permissions"] = json!(permissions.into_vec());
     }
+    let token_type = bind_to(&mut claims, proof_key.as_deref());
     let mut response = json!({
         "access_token": sign(state, &claims)?,
-        "token_type": "Bearer",
+        "token_type": token_type,
         "expires_in": settings.token_ttl_secs,
     });
     if !scope.is_empty() {
@@ -176,6 +197,7 @@ fn client_credentials(
 fn authorization_code(
     state: &IssuerState,
     request: TokenRequest,
+    proof_key: Option<String>,
 ) -> Result<HttpResponse, OAuthError> {
     let (Some(client_id), Some(code), Some(verifier), Some(redirect_uri)) = (
         request.client_id,
@@ -205,20 +227,29 @@ fn authorization_code(
     if pkce_challenge(&verifier) != pending.code_challenge {
         return Err(OAuthError::invalid_grant("Failed to verify code verifier"));
     }
-    let refresh = pending
-        .grant
+    let grant = bound(pending.grant, proof_key)?;
+    let refresh = grant
         .has_scope("offline_access")
-        .then(|| state.store.issue_refresh_token(pending.grant.clone()));
-    user_tokens(state, &pending.grant, pending.nonce.as_deref(), refresh)
+        .then(|| state.store.issue_refresh_token(grant.clone()));
+    user_tokens(state, &grant, pending.nonce.as_deref(), refresh)
 }
 
-fn refresh_token(state: &IssuerState, request: TokenRequest) -> Result<HttpResponse, OAuthError> {
+fn refresh_token(
+    state: &IssuerState,
+    request: TokenRequest,
+    proof_key: Option<String>,
+) -> Result<HttpResponse, OAuthError> {
     let (Some(client_id), Some(token)) = (request.client_id, request.refresh_token) else {
         return Err(OAuthError::invalid_request(
             "Missing required parameter: client_id and refresh_token are required",
         ));
     };
     spa_client(state, &client_id)?;
+    // A bound refresh token is checked against the proof before it is rotated, so a
+    // thief without the key cannot use it up.
+    if let Some(grant) = state.store.refresh_grant(&token) {
+        bound(grant, proof_key)?;
+    }
     let (grant, replacement) =
         state
             .store
@@ -240,6 +271,37 @@ fn refresh_token(state: &IssuerState, request: TokenRequest) -> Result<HttpRespo
         ));
     }
     user_tokens(state, &grant, None, Some(replacement))
+}
+
+/// `grant` bound to the proof's key: a grant bound already (a code of `dpop_jkt`, a
+/// bound refresh token) needs a proof by its key; an unbound one is bound to the
+/// proof's key, if there is a proof.
+fn bound(mut grant: Grant, proof_key: Option<String>) -> Result<Grant, OAuthError> {
+    match (&grant.jkt, proof_key) {
+        (Some(_), None) => Err(crate::dpop::invalid_proof(
+            "A DPoP proof is required: this grant is bound to a key.",
+        )),
+        (Some(jkt), Some(key)) if *jkt != key => Err(OAuthError::invalid_grant(
+            "This grant is bound to another DPoP key.",
+        )),
+        (Some(_), Some(_)) => Ok(grant),
+        (None, key) => {
+            grant.jkt = key;
+            Ok(grant)
+        }
+    }
+}
+
+/// Binds an access token's `claims` to the DPoP key `jkt` (`cnf.jkt`), if any; the
+/// `token_type` to answer.
+fn bind_to(claims: &mut Value, jkt: Option<&str>) -> &'static str {
+    match jkt {
+        Some(jkt) => {
+            claims["cnf"] = json!({ "jkt": jkt });
+            "DPoP"
+        }
+        None => "Bearer",
+    }
 }
 
 /// Only the single-page app may use the user grants.
@@ -283,14 +345,15 @@ fn user_tokens(
     } else {
         json!(grant.audience)
     };
-    let access = json!({
+    let mut access = json!({
         "iss": state.issuer, "sub": grant.user.sub, "aud": audience,
         "iat": now, "exp": now + ttl, "azp": grant.client_id,
         "scope": grant.scope, "permissions": grant.user.permissions,
     });
+    let token_type = bind_to(&mut access, grant.jkt.as_deref());
     let mut response = json!({
         "access_token": sign(state, &access)?,
-        "token_type": "Bearer",
+        "token_type": token_type,
         "expires_in": ttl,
         "scope": grant.scope,
     });
@@ -312,7 +375,8 @@ fn user_tokens(
     Ok(no_store(response))
 }
 
-/// `GET /userinfo`: the profile of the user an access token with `openid` names.
+/// `GET /userinfo`: the profile of the user an access token with `openid` names, sent
+/// as `Bearer`, or as `DPoP` with a proof when it is bound to a key.
 pub async fn userinfo(state: web::Data<IssuerState>, req: HttpRequest) -> HttpResponse {
     let refused = |description: &str| {
         HttpResponse::Unauthorized()
@@ -322,32 +386,60 @@ pub async fn userinfo(state: web::Data<IssuerState>, req: HttpRequest) -> HttpRe
             ))
             .json(json!({ "error": "invalid_token", "error_description": description }))
     };
-    let Some(token) = bearer(req.headers()) else {
+    let Some((scheme, token)) = access_token(req.headers()) else {
         return refused("Missing access token");
     };
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[&state.issuer]);
     validation.set_audience(&[state.userinfo_audience()]);
-    match state.key.verify::<Value>(token, &validation) {
-        Ok(claims) => {
-            let user = state.user(claims["sub"].as_str().unwrap_or_default());
-            HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(json!({
-                    "sub": user.sub, "name": user.name, "nickname": user.name,
-                    "email": user.email, "email_verified": true,
-                }))
+    let Ok(claims) = state.key.verify::<Value>(token, &validation) else {
+        return refused("Invalid access token");
+    };
+    match (scheme, claims["cnf"]["jkt"].as_str()) {
+        (Scheme::Bearer, None) => {}
+        (Scheme::Bearer, Some(_)) => {
+            return refused("The token is bound to a key: send it as DPoP with a proof")
         }
-        Err(_) => refused("Invalid access token"),
+        (Scheme::Dpop, None) => return refused("The token is not bound to a key"),
+        (Scheme::Dpop, Some(jkt)) => {
+            let url = state.userinfo_audience();
+            match state
+                .dpop
+                .proof_key(req.headers(), "GET", &url, Some(token))
+                .await
+            {
+                Err(err) => return err.error_response(),
+                Ok(None) => {
+                    return crate::dpop::invalid_proof("DPoP proof required").error_response()
+                }
+                Ok(Some(key)) if key != jkt => {
+                    return refused("The DPoP proof's key is not the token's")
+                }
+                Ok(Some(_)) => {}
+            }
+        }
     }
+    let user = state.user(claims["sub"].as_str().unwrap_or_default());
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "sub": user.sub, "name": user.name, "nickname": user.name,
+            "email": user.email, "email_verified": true,
+        }))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The access token of `Authorization: Bearer ...` or `Authorization: DPoP ...`.
+fn access_token(headers: &HeaderMap) -> Option<(Scheme, &str)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
+        return None;
+    };
+    Some((scheme, token.trim()))
 }
 
 /// RFC 7636 section 4.1: `code-verifier = 43*128unreserved`.

@@ -4,6 +4,7 @@ import { provideRouter, Routes } from '@angular/router';
 import { authHttpInterceptorFn, provideAuth0 } from '@auth0/auth0-angular';
 
 import { RUNTIME_CONFIG, RuntimeConfig } from './config/runtime-config';
+import { dpopInterceptor } from './core/dpop.interceptor';
 import { Profile } from './profile/profile';
 import { TaskList } from './tasks/task-list';
 
@@ -23,7 +24,9 @@ export function appConfig(config: RuntimeConfig): ApplicationConfig {
     providers: [
       provideBrowserGlobalErrorListeners(),
       provideRouter(routes),
-      provideHttpClient(withInterceptors([authHttpInterceptorFn])),
+      // DPoP-bound tokens go with a proof per request (dpopInterceptor); without DPoP,
+      // the SDK's own interceptor sends them as Bearer.
+      provideHttpClient(withInterceptors([config.useDpop ? dpopInterceptor : authHttpInterceptorFn])),
       provideAuth0({
         domain: config.domain,
         clientId: config.clientId,
@@ -34,9 +37,12 @@ export function appConfig(config: RuntimeConfig): ApplicationConfig {
         },
         // Refresh tokens (rotated by the tenant) keep the session across reloads.
         useRefreshTokens: true,
+        // Tokens bound to a key this browser keeps non-extractable: a copied token is
+        // useless elsewhere.
+        useDpop: config.useDpop,
         cacheLocation: 'localstorage',
         // The access token goes to the API's URL only, never to another host.
-        httpInterceptor: { allowedList: [`${config.apiUrl}/*`] },
+        httpInterceptor: { allowedList: config.useDpop ? [] : [`${config.apiUrl}/*`] },
       }),
       { provide: RUNTIME_CONFIG, useValue: config },
     ],

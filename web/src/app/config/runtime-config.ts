@@ -10,11 +10,13 @@ export interface RuntimeConfig {
   readonly audience: string;
   /** The API's base URL, e.g. `http://localhost:8000`; only it gets the access token. */
   readonly apiUrl: string;
+  /** Whether tokens are DPoP-bound (RFC 9449); off for a tenant without DPoP. */
+  readonly useDpop: boolean;
 }
 
 export const RUNTIME_CONFIG = new InjectionToken<RuntimeConfig>('RuntimeConfig');
 
-const FIELDS: readonly (keyof RuntimeConfig)[] = ['domain', 'clientId', 'audience', 'apiUrl'];
+const FIELDS = ['domain', 'clientId', 'audience', 'apiUrl'] as const;
 
 export async function loadRuntimeConfig(): Promise<RuntimeConfig> {
   const response = await fetch('config.json', { cache: 'no-store' });
@@ -26,5 +28,10 @@ export async function loadRuntimeConfig(): Promise<RuntimeConfig> {
   if (missing.length > 0) {
     throw new Error(`config.json lacks ${missing.join(', ')}`);
   }
-  return { ...(config as RuntimeConfig), apiUrl: config.apiUrl!.replace(/\/+$/, '') };
+  return {
+    ...(config as RuntimeConfig),
+    apiUrl: config.apiUrl!.replace(/\/+$/, ''),
+    // DPoP unless config.json turns it off.
+    useDpop: config.useDpop !== false,
+  };
 }

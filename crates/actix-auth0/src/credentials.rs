@@ -1,43 +1,65 @@
-//! Reading the bearer token from the `Authorization` header (RFC 6750 section 2.1).
+//! Reading the credentials from the `Authorization` header (RFC 6750 section 2.1, RFC
+//! 9449 section 7.1).
 //!
 //! Only the header is consulted: a token in the query string or body is ignored.
 
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 use actix_web_httpauth::headers::authorization::Bearer;
 
-use crate::AuthError;
+use crate::{AuthError, Scheme};
 
 /// Tokens longer than this are refused before any parsing or hashing. Auth0's access
 /// tokens are a few KiB even with many permissions.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-/// Extracts the bearer credentials. `Bearer`'s `Debug` prints `Bearer ******`, so the
-/// value is safe to carry through code that may log it.
-pub fn extract(headers: &HeaderMap) -> Result<Bearer, AuthError> {
+/// A token and the scheme it came with. The token is held in actix-web-httpauth's
+/// `Bearer`, whose `Debug` prints `******`, so it is safe in code that may log it.
+#[derive(Debug)]
+pub(crate) struct Credentials {
+    pub scheme: Scheme,
+    pub token: Bearer,
+}
+
+/// Extracts the credentials of scheme `Bearer`, or also `DPoP` when `dpop` is on. An
+/// error comes with the scheme the client used, for the challenge.
+pub(crate) fn extract(
+    headers: &HeaderMap,
+    dpop: bool,
+) -> Result<Credentials, (AuthError, Option<Scheme>)> {
     let mut values = headers.get_all(AUTHORIZATION);
-    let value = values.next().ok_or(AuthError::MissingCredentials)?;
+    let missing = (AuthError::MissingCredentials, None);
+    let value = values.next().ok_or(missing.clone())?;
     if values.next().is_some() {
-        return Err(AuthError::InvalidRequest(
-            "Multiple Authorization headers were sent.",
+        return Err((
+            AuthError::InvalidRequest("Multiple Authorization headers were sent."),
+            None,
         ));
     }
-    let value = value.to_str().map_err(|_| AuthError::MissingCredentials)?;
+    let value = value.to_str().map_err(|_| missing.clone())?;
     let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
     // Auth scheme names are case-insensitive (RFC 7235 section 2.1).
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::MissingCredentials);
-    }
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if dpop && scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::Dpop
+    } else {
+        return Err(missing);
+    };
     let token = credentials.trim_matches(' ');
     if token.is_empty() {
-        return Err(AuthError::MissingCredentials);
+        return Err(missing);
     }
+    let invalid = |reason| Err((AuthError::InvalidToken(reason), Some(scheme)));
     if token.len() > MAX_TOKEN_BYTES {
-        return Err(AuthError::InvalidToken("Token is too large."));
+        return invalid("Token is too large.");
     }
     if !is_b64token(token) {
-        return Err(AuthError::InvalidToken("Token is malformed."));
+        return invalid("Token is malformed.");
     }
-    Ok(Bearer::new(token.to_owned()))
+    Ok(Credentials {
+        scheme,
+        token: Bearer::new(token.to_owned()),
+    })
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
@@ -63,7 +85,9 @@ mod tests {
     }
 
     fn token(values: &[&'static str]) -> Result<String, AuthError> {
-        extract(&headers(values)).map(|bearer| bearer.token().to_owned())
+        extract(&headers(values), false)
+            .map(|credentials| credentials.token.token().to_owned())
+            .map_err(|(err, _)| err)
     }
 
     #[test]
@@ -105,12 +129,15 @@ mod tests {
         let mut map = HeaderMap::new();
         let at_limit = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES));
         map.insert(AUTHORIZATION, HeaderValue::from_str(&at_limit).unwrap());
-        assert!(extract(&map).is_ok());
+        assert!(extract(&map, false).is_ok());
         let over = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1));
         map.insert(AUTHORIZATION, HeaderValue::from_str(&over).unwrap());
         assert!(matches!(
-            extract(&map),
-            Err(AuthError::InvalidToken("Token is too large."))
+            extract(&map, false),
+            Err((
+                AuthError::InvalidToken("Token is too large."),
+                Some(Scheme::Bearer)
+            ))
         ));
     }
 
@@ -124,8 +151,20 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_token() {
-        let bearer = extract(&headers(&["Bearer secret.token.value"])).unwrap();
-        assert!(!format!("{bearer:?}").contains("secret"));
+        let map = headers(&["DPoP secret.token.value"]);
+        let credentials = extract(&map, true).unwrap();
+        assert_eq!(credentials.scheme, Scheme::Dpop);
+        assert!(!format!("{credentials:?}").contains("secret"));
+    }
+
+    #[test]
+    fn the_dpop_scheme_is_taken_only_when_dpop_is_on() {
+        let map = headers(&["dpop a.b.c"]);
+        assert!(matches!(
+            extract(&map, false),
+            Err((AuthError::MissingCredentials, None))
+        ));
+        assert_eq!(extract(&map, true).unwrap().scheme, Scheme::Dpop);
     }
 }
 
@@ -155,8 +194,8 @@ mod properties {
                     headers.append(AUTHORIZATION, value);
                 }
             }
-            if let Ok(bearer) = extract(&headers) {
-                prop_assert!(is_b64token(bearer.token()));
+            if let Ok(credentials) = extract(&headers, true) {
+                prop_assert!(is_b64token(credentials.token.token()));
             }
         }
     }
