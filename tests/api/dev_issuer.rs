@@ -58,6 +58,24 @@ pub async fn start_issuer_configured(
     }
 }
 
+/// The API on a fresh database, trusting `issuer`'s tokens.
+pub async fn app_trusting(issuer: &RunningIssuer) -> TestApp {
+    let database = TestDatabase::create().await;
+    let url = database.url.clone();
+    let trusted = [("AUTH0_ISSUER", issuer.url.as_str())];
+    spawn_app_on(TestIssuer::start().await, database, &url, &trusted).await
+}
+
+/// The issuer's OpenID discovery document.
+pub async fn discovery(issuer: &RunningIssuer) -> Value {
+    reqwest::get(format!("{}.well-known/openid-configuration", issuer.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub fn key_dir() -> std::path::PathBuf {
     std::env::temp_dir().join(format!(
         "todo-api-dev-issuer-{}",
@@ -130,12 +148,7 @@ async fn client_credentials_give_an_auth0_shaped_token() {
     assert_eq!(claims["sub"], "auth0|alice");
     assert_eq!(claims["permissions"], json!(["read:messages"]));
 
-    let discovery: Value = reqwest::get(format!("{}.well-known/openid-configuration", issuer.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = discovery(&issuer).await;
     assert_eq!(discovery["issuer"], issuer.url);
     assert_eq!(
         discovery["jwks_uri"],
@@ -235,16 +248,7 @@ async fn the_signing_key_survives_a_restart() {
 async fn the_api_accepts_a_dev_issuer_token_fetched_over_http() {
     let dir = key_dir();
     let issuer = start_issuer(&dir).await;
-    let test_issuer = TestIssuer::start().await;
-    let database = TestDatabase::create().await;
-    let url = database.url.clone();
-    let app = spawn_app_on(
-        test_issuer,
-        database,
-        &url,
-        &[("AUTH0_ISSUER", issuer.url.as_str())],
-    )
-    .await;
+    let app = app_trusting(&issuer).await;
 
     let mut body = credentials(&issuer);
     body["scope"] = json!("read:messages");

@@ -4,7 +4,10 @@
 
 use serde_json::{json, Value};
 
-use crate::dev_issuer::{claims_of, key_dir, start_issuer, start_issuer_configured, RunningIssuer};
+use crate::dev_issuer::{
+    app_trusting, claims_of, discovery, key_dir, start_issuer, start_issuer_configured,
+    RunningIssuer,
+};
 use crate::helpers::*;
 use crate::proofs::DpopKey;
 
@@ -56,15 +59,7 @@ async fn a_machine_token_with_a_proof_is_bound_and_the_api_takes_it_with_proofs(
         Value::Null
     );
 
-    let database = TestDatabase::create().await;
-    let url = database.url.clone();
-    let app = spawn_app_on(
-        TestIssuer::start().await,
-        database,
-        &url,
-        &[("AUTH0_ISSUER", issuer.url.as_str())],
-    )
-    .await;
+    let app = app_trusting(&issuer).await;
     let scoped = app.url("/api/private-scoped");
     let proof = key.proof("GET", &scoped, &token).sign();
     let response = app
@@ -131,12 +126,7 @@ async fn bad_and_replayed_proofs_at_the_token_endpoint_are_invalid_dpop_proof() 
 async fn the_issuer_advertises_es256_and_may_require_its_nonce() {
     let issuer =
         start_issuer_configured(&key_dir(), |settings| settings.dpop_require_nonce = true).await;
-    let discovery: Value = reqwest::get(format!("{}.well-known/openid-configuration", issuer.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let discovery = discovery(&issuer).await;
     assert_eq!(
         discovery["dpop_signing_alg_values_supported"],
         json!(["ES256"])

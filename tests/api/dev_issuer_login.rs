@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use std::time::Duration;
 
-use crate::dev_issuer::{claims_of, key_dir, start_issuer, start_issuer_configured, RunningIssuer};
+use crate::dev_issuer::{
+    app_trusting, claims_of, key_dir, start_issuer, start_issuer_configured, RunningIssuer,
+};
 use crate::helpers::*;
 use crate::proofs::DpopKey;
 
@@ -266,15 +268,7 @@ async fn a_person_logs_in_with_pkce_and_the_api_accepts_the_token() {
     assert_eq!(access["permissions"], json!(["read:messages"]));
     assert_eq!(access["azp"], SPA);
 
-    let database = TestDatabase::create().await;
-    let url = database.url.clone();
-    let app = spawn_app_on(
-        TestIssuer::start().await,
-        database,
-        &url,
-        &[("AUTH0_ISSUER", issuer.url.as_str())],
-    )
-    .await;
+    let app = app_trusting(&issuer).await;
     let alice_token = alice["access_token"].as_str().unwrap();
     let scoped = app
         .get_as("/api/private-scoped", alice_token)

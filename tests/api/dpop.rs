@@ -4,7 +4,10 @@
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::helpers::{now, spawn_app, spawn_app_with, status_and_json, TestApp};
+use crate::helpers::{
+    claiming_forwarded_host, now, spawn_app, spawn_app_behind_proxy, spawn_app_with,
+    status_and_json, TestApp,
+};
 use crate::proofs::{ath, DpopKey};
 
 const PRIVATE: &str = "/api/private";
@@ -32,6 +35,11 @@ async fn send(
         request = request.header("DPoP", *proof);
     }
     request.send().await.unwrap()
+}
+
+/// `GET /api/private` on `base` with `Authorization: <authorization>` and these proofs.
+async fn get_private(base: &str, authorization: &str, proofs: &[&str]) -> Response {
+    send(base, Method::GET, PRIVATE, authorization, proofs).await
 }
 
 /// `GET path` on `base` with the DPoP scheme and a fresh valid proof.
@@ -246,14 +254,7 @@ async fn a_bad_proof_is_invalid_dpop_proof() {
         ),
     ];
     for (case, proof, description) in cases {
-        let response = send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &format!("DPoP {token}"),
-            &[&proof],
-        )
-        .await;
+        let response = get_private(&app.address, &format!("DPoP {token}"), &[&proof]).await;
         let (status, challenge, body) = answer(response).await;
         assert_eq!(status, 400, "{case}");
         assert_eq!(
@@ -281,14 +282,7 @@ async fn a_bad_proof_is_invalid_dpop_proof() {
         )
         .sign(),
     ] {
-        let response = send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &format!("DPoP {token}"),
-            &[&proof],
-        )
-        .await;
+        let response = get_private(&app.address, &format!("DPoP {token}"), &[&proof]).await;
         assert_eq!(response.status(), 200);
     }
 }
@@ -340,17 +334,8 @@ async fn a_bound_token_as_bearer_is_refused_and_scheme_and_proof_must_agree() {
     // A plain token with a stray proof.
     let plain = app.issuer.token("auth0|plain");
     let proof = key.proof("GET", &app.url(PRIVATE), &plain).sign();
-    let (status, challenge, _) = answer(
-        send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &format!("Bearer {plain}"),
-            &[&proof],
-        )
-        .await,
-    )
-    .await;
+    let (status, challenge, _) =
+        answer(get_private(&app.address, &format!("Bearer {plain}"), &[&proof]).await).await;
     assert_eq!(status, 400);
     assert!(
         challenge.starts_with(r#"Bearer realm="api", error="invalid_request""#),
@@ -363,14 +348,7 @@ async fn a_bound_token_as_bearer_is_refused_and_scheme_and_proof_must_agree() {
         key.proof("GET", &app.url(PRIVATE), &token).sign(),
     );
     for proofs in [vec![], vec![one.as_str(), two.as_str()]] {
-        let response = send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &format!("DPoP {token}"),
-            &proofs,
-        )
-        .await;
+        let response = get_private(&app.address, &format!("DPoP {token}"), &proofs).await;
         let (status, challenge, _) = answer(response).await;
         assert_eq!(status, 400, "{} proofs", proofs.len());
         assert_eq!(
@@ -393,26 +371,10 @@ async fn a_replayed_proof_is_refused_by_this_instance_and_by_another() {
     let replay_error = dpop_error("invalid_dpop_proof", "DPoP proof has already been used.");
 
     let proof = key.proof("GET", &app.url(PRIVATE), &token).sign();
-    let first = send(
-        &app.address,
-        Method::GET,
-        PRIVATE,
-        &authorization,
-        &[&proof],
-    )
-    .await;
+    let first = get_private(&app.address, &authorization, &[&proof]).await;
     assert_eq!(first.status(), 200);
-    let (status, challenge, _) = answer(
-        send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &authorization,
-            &[&proof],
-        )
-        .await,
-    )
-    .await;
+    let (status, challenge, _) =
+        answer(get_private(&app.address, &authorization, &[&proof]).await).await;
     assert_eq!((status, challenge.as_str()), (400, replay_error.as_str()));
 
     // Another instance behind the same public URL (htu names the URL the client called:
@@ -420,19 +382,13 @@ async fn a_replayed_proof_is_refused_by_this_instance_and_by_another() {
     let shared = app.another_instance(&[("PUBLIC_URL", &app.address)]).await;
     let proof = key.proof("GET", &app.url(PRIVATE), &token).sign();
     assert_eq!(
-        send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &authorization,
-            &[&proof]
-        )
-        .await
-        .status(),
+        get_private(&app.address, &authorization, &[&proof])
+            .await
+            .status(),
         200
     );
     let (status, challenge, _) =
-        answer(send(&shared, Method::GET, PRIVATE, &authorization, &[&proof]).await).await;
+        answer(get_private(&shared, &authorization, &[&proof]).await).await;
     assert_eq!((status, challenge.as_str()), (400, replay_error.as_str()));
     // A fresh proof for the other instance's own URL is fine there.
     assert_eq!(dpop_get(&other, PRIVATE, &token, &key).await.status(), 200);
@@ -492,14 +448,7 @@ async fn disabled_mode_is_bearer_only_and_ignores_cnf_and_proofs() {
     assert_eq!((status, challenge.as_str()), (401, r#"Bearer realm="api""#));
     assert_eq!(app.status_of_get(PRIVATE, &token).await, 200);
     let proof = key.proof("GET", &app.url(PRIVATE), &token).sign();
-    let stray = send(
-        &app.address,
-        Method::GET,
-        PRIVATE,
-        &format!("Bearer {token}"),
-        &[&proof],
-    )
-    .await;
+    let stray = get_private(&app.address, &format!("Bearer {token}"), &[&proof]).await;
     assert_eq!(stray.status(), 200);
 }
 
@@ -524,14 +473,7 @@ async fn nonce_mode_demands_a_nonce_any_instance_issued() {
             .claim("nonce", json!("made-up"))
             .sign(),
     ] {
-        let response = send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &authorization,
-            &[&proof],
-        )
-        .await;
+        let response = get_private(&app.address, &authorization, &[&proof]).await;
         let issued = response
             .headers()
             .get("dpop-nonce")
@@ -549,7 +491,7 @@ async fn nonce_mode_demands_a_nonce_any_instance_issued() {
             .proof("GET", &url, &token)
             .claim("nonce", json!(nonce))
             .sign();
-        let response = send(base, Method::GET, PRIVATE, &authorization, &[&proof]).await;
+        let response = get_private(base, &authorization, &[&proof]).await;
         assert_eq!(response.status(), 200, "{base}");
     }
     // A nonce signed with another key (another deployment's) is refused.
@@ -557,14 +499,7 @@ async fn nonce_mode_demands_a_nonce_any_instance_issued() {
     let foreign = {
         let token = bound_token(&stranger, "auth0|dpop", &key);
         let proof = key.proof("GET", &stranger.url(PRIVATE), &token).sign();
-        let response = send(
-            &stranger.address,
-            Method::GET,
-            PRIVATE,
-            &format!("DPoP {token}"),
-            &[&proof],
-        )
-        .await;
+        let response = get_private(&stranger.address, &format!("DPoP {token}"), &[&proof]).await;
         response.headers()["dpop-nonce"]
             .to_str()
             .unwrap()
@@ -576,15 +511,9 @@ async fn nonce_mode_demands_a_nonce_any_instance_issued() {
         .claim("nonce", json!(foreign))
         .sign();
     assert_eq!(
-        send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &authorization,
-            &[&proof]
-        )
-        .await
-        .status(),
+        get_private(&app.address, &authorization, &[&proof])
+            .await
+            .status(),
         401
     );
 }
@@ -599,46 +528,72 @@ async fn proofs_name_the_public_url_and_forwarded_headers_are_not_trusted() {
         .proof("GET", "https://API.example.com:443/api/private", &token)
         .sign();
     assert_eq!(
-        send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &authorization,
-            &[&public]
-        )
-        .await
-        .status(),
+        get_private(&app.address, &authorization, &[&public])
+            .await
+            .status(),
         200
     );
     let direct = key.proof("GET", &app.url(PRIVATE), &token).sign();
     assert_eq!(
-        send(
-            &app.address,
-            Method::GET,
-            PRIVATE,
-            &authorization,
-            &[&direct]
-        )
-        .await
-        .status(),
+        get_private(&app.address, &authorization, &[&direct])
+            .await
+            .status(),
         400
     );
 
     // Without PUBLIC_URL, the request's Host counts and X-Forwarded-* do not.
     let app = spawn_app().await;
     let token = bound_token(&app, "auth0|dpop", &key);
-    let forged = key
-        .proof("GET", "https://evil.example/api/private", &token)
-        .sign();
-    let response = reqwest::Client::new()
-        .get(app.url(PRIVATE))
-        .header("Authorization", format!("DPoP {token}"))
-        .header("DPoP", forged)
-        .header("X-Forwarded-Host", "evil.example")
-        .header("X-Forwarded-Proto", "https")
-        .header("Forwarded", "host=evil.example;proto=https")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 400);
+    for forged_url in [
+        "https://evil.example/api/private",
+        "http://evil.example/api/private",
+    ] {
+        let forged = key.proof("GET", forged_url, &token).sign();
+        let request = app
+            .client
+            .get(app.url(PRIVATE))
+            .header("Authorization", format!("DPoP {token}"))
+            .header("DPoP", forged);
+        let response = claiming_forwarded_host(request, "evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{forged_url}");
+    }
+}
+
+#[tokio::test]
+async fn proofs_are_refused_503_while_the_seen_proofs_cannot_be_checked() {
+    let (app, proxy) = spawn_app_behind_proxy(&[("DATABASE_ACQUIRE_TIMEOUT_SECS", "2")]).await;
+    let key = DpopKey::generate();
+    let token = bound_token(&app, "auth0|dpop", &key);
+    // The user is cached by the first request: what fails next is the replay check.
+    assert_eq!(
+        dpop_get(&app.address, PRIVATE, &token, &key).await.status(),
+        200
+    );
+
+    proxy.cut();
+    let response = dpop_get(&app.address, PRIVATE, &token, &key).await;
+    let retry_after = response.headers().get("retry-after").cloned();
+    let (status, challenge, body) = answer(response).await;
+    assert_eq!((status, challenge.as_str()), (503, ""));
+    assert_eq!(retry_after.unwrap(), "5");
+    assert_eq!(
+        body,
+        json!({"detail": "DPoP proofs cannot be checked right now; try again shortly."})
+    );
+    proxy.restore();
+    let mut status = 503;
+    for _ in 0..50 {
+        status = dpop_get(&app.address, PRIVATE, &token, &key)
+            .await
+            .status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "accepted again once the database is back");
 }

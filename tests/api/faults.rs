@@ -11,18 +11,10 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn a_database_outage_is_503_quickly_and_recovers_without_losing_tasks() {
-    let database = TestDatabase::create().await;
-    let proxy = TcpProxy::start(server_addr()).await;
-    let url = via_proxy(&database, &proxy);
-    let app = spawn_app_on(
-        TestIssuer::start().await,
-        database,
-        &url,
-        &[
-            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
-            ("READINESS_DATABASE_GRACE_SECS", "1"),
-        ],
-    )
+    let (app, proxy) = spawn_app_behind_proxy(&[
+        ("DATABASE_ACQUIRE_TIMEOUT_SECS", "2"),
+        ("READINESS_DATABASE_GRACE_SECS", "1"),
+    ])
     .await;
     let token = app.issuer.token("auth0|outage");
     let create = |title: &str| {
@@ -273,10 +265,7 @@ async fn a_slow_database_is_not_an_outage() {
 
 #[tokio::test]
 async fn a_database_that_stops_answering_is_503_within_ten_seconds() {
-    let database = TestDatabase::create().await;
-    let proxy = TcpProxy::start(server_addr()).await;
-    let url = via_proxy(&database, &proxy);
-    let app = spawn_app_on(TestIssuer::start().await, database, &url, &[]).await;
+    let (app, proxy) = spawn_app_behind_proxy(&[]).await;
     let known = app.issuer.token("auth0|known");
     assert_eq!(
         app.get_as("/api/task/", &known)

@@ -58,18 +58,10 @@ async fn readyz_is_ok_while_the_database_answers() {
 #[tokio::test]
 async fn readyz_is_503_once_the_database_is_unreachable_for_the_grace_and_requests_get_503() {
     let grace = Duration::from_secs(2);
-    let database = TestDatabase::create().await;
-    let proxy = TcpProxy::start(server_addr()).await;
-    let url = via_proxy(&database, &proxy);
-    let app = spawn_app_on(
-        TestIssuer::start().await,
-        database,
-        &url,
-        &[
-            ("READINESS_DATABASE_GRACE_SECS", "2"),
-            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1"),
-        ],
-    )
+    let (app, proxy) = spawn_app_behind_proxy(&[
+        ("READINESS_DATABASE_GRACE_SECS", "2"),
+        ("DATABASE_ACQUIRE_TIMEOUT_SECS", "1"),
+    ])
     .await;
     let token = app.issuer.token("auth0|probed");
     assert_eq!(app.status_of_get("/api/task/", &token).await, 200);

@@ -549,6 +549,28 @@ async fn forward(
 }
 
 /// The URL of `database` reached through `proxy`.
+/// `request` claiming, as any client can, to have been forwarded for `https://{host}`:
+/// `X-Forwarded-Host`, `X-Forwarded-Proto` and `Forwarded`, which the API must ignore.
+pub fn claiming_forwarded_host(
+    request: reqwest::RequestBuilder,
+    host: &str,
+) -> reqwest::RequestBuilder {
+    request
+        .header("X-Forwarded-Host", host)
+        .header("X-Forwarded-Proto", "https")
+        .header("Forwarded", format!("host={host};proto=https"))
+}
+
+/// The application on a fresh database that it reaches through a [`TcpProxy`] the test
+/// can cut, stall and restore; with `overrides` on top of [`base_env`].
+pub async fn spawn_app_behind_proxy(overrides: &[(&str, &str)]) -> (TestApp, TcpProxy) {
+    let database = TestDatabase::create().await;
+    let proxy = TcpProxy::start(server_addr()).await;
+    let url = via_proxy(&database, &proxy);
+    let app = spawn_app_on(TestIssuer::start().await, database, &url, overrides).await;
+    (app, proxy)
+}
+
 pub fn via_proxy(database: &TestDatabase, proxy: &TcpProxy) -> String {
     let mut url = url::Url::parse(&database.url).unwrap();
     url.set_host(Some("127.0.0.1")).unwrap();
