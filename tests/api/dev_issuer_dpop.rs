@@ -155,6 +155,15 @@ async fn the_issuer_advertises_es256_and_may_require_its_nonce() {
         (status, body["error"].as_str()),
         (400, Some("use_dpop_nonce"))
     );
+    let made_up = token_proof(&issuer, &key)
+        .claim("nonce", json!("made-up"))
+        .sign();
+    let (status, body) = status_and_json(machine_token(&issuer, Some(made_up), "").await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("use_dpop_nonce")),
+        "a nonce it did not issue"
+    );
 
     let with_nonce = token_proof(&issuer, &key)
         .claim("nonce", json!(nonce))
