@@ -48,10 +48,12 @@ printf '[bench] large data: users / tasks = %s, loaded and analysed in %d s\n' "
 plans=$("${psql[@]}" <<SQL
 SET plan_cache_mode = force_generic_plan;
 PREPARE by_sub(text) AS SELECT id, username, sub, is_active, date_joined, last_login FROM users WHERE sub = \$1;
-PREPARE list(bigint, bigint, bigint) AS SELECT id, title, content, created_on, due_date FROM tasks WHERE owner_id = \$1 ORDER BY id LIMIT \$2 OFFSET \$3;
-PREPARE one(bigint, bigint) AS SELECT id, title, content, created_on, due_date FROM tasks WHERE id = \$1 AND owner_id = \$2;
+PREPARE list(bigint, bigint, bigint, boolean) AS SELECT id, title, content, created_on, due_date, completed FROM tasks WHERE owner_id = \$1 AND (\$4::boolean IS NULL OR completed = \$4) ORDER BY id LIMIT \$2 OFFSET \$3;
+PREPARE by_due_date(bigint, bigint, bigint, boolean) AS SELECT id, title, content, created_on, due_date, completed FROM tasks WHERE owner_id = \$1 AND (\$4::boolean IS NULL OR completed = \$4) ORDER BY due_date DESC, id DESC LIMIT \$2 OFFSET \$3;
+PREPARE one(bigint, bigint) AS SELECT id, title, content, created_on, due_date, completed FROM tasks WHERE id = \$1 AND owner_id = \$2;
 EXPLAIN (COSTS OFF) EXECUTE by_sub('auth0|large-500000');
-EXPLAIN (COSTS OFF) EXECUTE list($first_id + 500000, 1001, 0);
+EXPLAIN (COSTS OFF) EXECUTE list($first_id + 500000, 1001, 0, NULL);
+EXPLAIN (COSTS OFF) EXECUTE by_due_date($first_id + 500000, 1001, 0, false);
 EXPLAIN (COSTS OFF) EXECUTE one(5000000, $first_id + 500000);
 SQL
 )

@@ -25,6 +25,44 @@ pub struct Task {
     pub created_on: NaiveDate,
     #[schema(example = "2026-11-23")]
     pub due_date: NaiveDate,
+    #[schema(example = false)]
+    pub completed: bool,
+}
+
+/// The message of a value that is none of [`parse_boolean`]'s spellings.
+pub const NOT_A_BOOLEAN: &str = "Must be a valid boolean.";
+
+/// A boolean as DRF's `BooleanField` reads one: JSON `true`/`false`, the numbers 1 and 0,
+/// or one of its strings (`true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`, `t`/`f`,
+/// `y`/`n`, in the cases DRF lists).
+pub fn parse_boolean(value: &Value) -> Result<bool, &'static str> {
+    match value {
+        Value::Bool(value) => Ok(*value),
+        Value::Number(number) => match number.as_i64() {
+            Some(1) => Ok(true),
+            Some(0) => Ok(false),
+            _ => Err(NOT_A_BOOLEAN),
+        },
+        Value::String(text) => parse_boolean_text(text),
+        _ => Err(NOT_A_BOOLEAN),
+    }
+}
+
+/// [`parse_boolean`] for a string (a query parameter, or a JSON string).
+pub fn parse_boolean_text(text: &str) -> Result<bool, &'static str> {
+    const TRUE: &[&str] = &[
+        "t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1",
+    ];
+    const FALSE: &[&str] = &[
+        "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0",
+    ];
+    if TRUE.contains(&text) {
+        Ok(true)
+    } else if FALSE.contains(&text) {
+        Ok(false)
+    } else {
+        Err(NOT_A_BOOLEAN)
+    }
 }
 
 /// A title or content: 1 to 50 characters, not only whitespace, no NUL character.
@@ -51,13 +89,15 @@ impl TaskText {
     }
 }
 
-/// A task to create: `title` and `content` required, dates defaulting to today.
+/// A task to create: `title` and `content` required, dates defaulting to today, not
+/// completed unless said.
 #[derive(Debug, PartialEq, Eq)]
 pub struct NewTask {
     pub title: TaskText,
     pub content: TaskText,
     pub created_on: NaiveDate,
     pub due_date: NaiveDate,
+    pub completed: bool,
 }
 
 impl NewTask {
@@ -71,6 +111,7 @@ impl NewTask {
                 content,
                 created_on: changes.created_on.unwrap_or(today),
                 due_date: changes.due_date.unwrap_or(today),
+                completed: changes.completed.unwrap_or(false),
             }),
             // `Full` has already reported a missing title or content.
             _ => Err(FieldErrors::new()),
@@ -94,6 +135,7 @@ pub struct TaskChanges {
     pub content: Option<TaskText>,
     pub created_on: Option<NaiveDate>,
     pub due_date: Option<NaiveDate>,
+    pub completed: Option<bool>,
 }
 
 impl TaskChanges {
@@ -110,6 +152,7 @@ impl TaskChanges {
             content: field(body, "content", required, &mut errors, text),
             created_on: field(body, "created_on", false, &mut errors, date),
             due_date: field(body, "due_date", false, &mut errors, date),
+            completed: field(body, "completed", false, &mut errors, parse_boolean),
         };
         if errors.is_empty() {
             Ok(changes)
@@ -241,6 +284,42 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
         );
         assert_eq!(task.title.as_str(), "Workout");
+        assert!(!task.completed, "open unless said");
+    }
+
+    #[test]
+    fn completed_takes_drf_boolean_spellings() {
+        for (value, expected) in [
+            (json!(true), true),
+            (json!(false), false),
+            (json!(1), true),
+            (json!(0), false),
+            (json!("yes"), true),
+            (json!("No"), false),
+            (json!("ON"), true),
+            (json!("off"), false),
+            (json!("t"), true),
+            (json!("F"), false),
+            (json!("1"), true),
+            (json!("0"), false),
+        ] {
+            let parsed = input(json!({ "completed": value }), Completeness::Partial).unwrap();
+            assert_eq!(parsed.completed, Some(expected), "{value}");
+        }
+        for value in [
+            json!("maybe"),
+            json!(2),
+            json!(""),
+            json!([]),
+            json!("yES"),
+            json!(0.5),
+        ] {
+            assert_eq!(
+                errors(json!({ "completed": value }), Completeness::Partial),
+                json!({"completed": ["Must be a valid boolean."]}),
+                "{value}"
+            );
+        }
     }
 }
 
@@ -249,7 +328,14 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
 
-    const FIELDS: &[&str] = &["id", "title", "content", "created_on", "due_date"];
+    const FIELDS: &[&str] = &[
+        "id",
+        "title",
+        "content",
+        "created_on",
+        "due_date",
+        "completed",
+    ];
 
     proptest! {
         #![proptest_config(fuzz_strategies::config())]

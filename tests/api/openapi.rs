@@ -88,7 +88,14 @@ async fn schemas_and_security_are_described() {
         assert!(schemas[name].is_object(), "schema {name} missing");
     }
     let task = &schemas["Task"]["properties"];
-    for field in ["id", "title", "content", "created_on", "due_date"] {
+    for field in [
+        "id",
+        "title",
+        "content",
+        "created_on",
+        "due_date",
+        "completed",
+    ] {
         assert!(task[field].is_object(), "Task.{field}");
     }
     let bearer = &doc["components"]["securitySchemes"]["bearer"];
@@ -165,7 +172,18 @@ async fn protected_operations_document_every_response_they_give() {
             .as_object()
             .unwrap();
         for (field, property) in properties {
-            assert_eq!(property["type"], "string", "{schema}.{field}");
+            let expected = if field == "completed" {
+                "boolean"
+            } else {
+                "string"
+            };
+            assert_eq!(property["type"], expected, "{schema}.{field}");
         }
     }
+    // The list's filter and order, as the API checks them.
+    assert_eq!(bound("completed", "type"), json!("boolean"));
+    assert_eq!(
+        bound("ordering", "enum"),
+        json!(["id", "-id", "due_date", "-due_date"])
+    );
 }

@@ -66,7 +66,7 @@ async fn the_full_crud_cycle() {
     assert_eq!(location, format!("/api/task/{id}/"));
     assert_eq!(
         created,
-        json!({"id": id, "title": "Workout", "content": "Run 5k", "created_on": today(), "due_date": "2026-12-01"})
+        json!({"id": id, "title": "Workout", "content": "Run 5k", "created_on": today(), "due_date": "2026-12-01", "completed": false})
     );
 
     assert_eq!(
@@ -88,7 +88,7 @@ async fn the_full_crud_cycle() {
     assert_eq!(status, 200);
     assert_eq!(
         replaced,
-        json!({"id": id, "title": "Swim", "content": "1 km", "created_on": today(), "due_date": "2026-12-01"})
+        json!({"id": id, "title": "Swim", "content": "1 km", "created_on": today(), "due_date": "2026-12-01", "completed": false})
     );
 
     let (status, patched) = alice
@@ -101,6 +101,41 @@ async fn the_full_crud_cycle() {
     assert_eq!(status, 200);
     assert_eq!(patched["title"], "Swim");
     assert_eq!(patched["due_date"], "2027-01-02");
+
+    // Ticked off, and open again; a replace that does not send it keeps it.
+    for (sent, done) in [
+        (json!(true), true),
+        (json!("no"), false),
+        (json!("on"), true),
+    ] {
+        let (status, ticked) = alice
+            .call(Method::PATCH, &location, Some(json!({ "completed": sent })))
+            .await;
+        assert_eq!(
+            (status, ticked["completed"].clone()),
+            (200, json!(done)),
+            "{sent}"
+        );
+    }
+    let (_, replaced) = alice
+        .call(
+            Method::PUT,
+            &location,
+            Some(json!({"title": "Swim", "content": "2 km"})),
+        )
+        .await;
+    assert_eq!(replaced["completed"], true);
+    let (status, errors) = alice
+        .call(
+            Method::PATCH,
+            &location,
+            Some(json!({"completed": "maybe"})),
+        )
+        .await;
+    assert_eq!(
+        (status, errors),
+        (400, json!({"completed": ["Must be a valid boolean."]}))
+    );
 
     let response = alice.send(Method::DELETE, &location, None).await;
     assert_eq!(response.status(), 204);
@@ -594,4 +629,95 @@ async fn the_next_link_names_the_public_url_behind_a_proxy() {
         response.headers()["link"],
         "<https://todo.example.com/v1/api/task/?limit=2&offset=2>; rel=\"next\""
     );
+}
+
+#[tokio::test]
+async fn lists_filter_done_or_open_tasks_and_sort_as_asked_keeping_both_in_the_next_link() {
+    let app = spawn_app().await;
+    let alice = Client::new(&app, "auth0|alice");
+    // id order: a b c d; due dates: c < a < d < b; done: b and c.
+    let mut ids = Vec::new();
+    for (title, due, done) in [
+        ("a", "2030-01-02", false),
+        ("b", "2030-01-09", true),
+        ("c", "2030-01-01", true),
+        ("d", "2030-01-05", false),
+    ] {
+        let body = json!({"title": title, "content": "c", "due_date": due, "completed": done});
+        let (status, task) = alice.call(Method::POST, "/api/task/", Some(body)).await;
+        assert_eq!((status, task["completed"].clone()), (201, json!(done)));
+        ids.push(task["id"].as_i64().unwrap());
+    }
+    let titles = |query: &'static str| {
+        let alice = &alice;
+        async move {
+            let (status, tasks) = alice
+                .call(Method::GET, &format!("/api/task/{query}"), None)
+                .await;
+            assert_eq!(status, 200, "{query}: {tasks}");
+            tasks
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(titles("").await, ["a", "b", "c", "d"], "by id by default");
+    assert_eq!(titles("?completed=true").await, ["b", "c"]);
+    for open in ["false", "0", "no", "off", "False"] {
+        let query: &'static str = Box::leak(format!("?completed={open}").into_boxed_str());
+        assert_eq!(titles(query).await, ["a", "d"], "{open}");
+    }
+    assert_eq!(titles("?ordering=-id").await, ["d", "c", "b", "a"]);
+    assert_eq!(titles("?ordering=due_date").await, ["c", "a", "d", "b"]);
+    assert_eq!(
+        titles("?ordering=-due_date&completed=yes").await,
+        ["b", "c"]
+    );
+
+    // The next window keeps the filter and the order.
+    let response = alice
+        .send(
+            Method::GET,
+            "/api/task/?ordering=due_date&completed=false&limit=1",
+            None,
+        )
+        .await;
+    assert_eq!(
+        response.headers()["link"],
+        format!(
+            "<http://127.0.0.1:{}/api/task/?limit=1&offset=1&completed=false&ordering=due_date>; rel=\"next\"",
+            app.port
+        )
+    );
+    let first: Value = response.json().await.unwrap();
+    assert_eq!(first[0]["title"], "a");
+
+    for (query, errors) in [
+        (
+            "?completed=maybe",
+            json!({"completed": ["Must be a valid boolean."]}),
+        ),
+        (
+            "?ordering=title",
+            json!({"ordering": ["\"title\" is not a valid choice."]}),
+        ),
+        (
+            "?ordering=due&completed=2&limit=0",
+            json!({
+                "completed": ["Must be a valid boolean."],
+                "limit": ["Ensure this value is greater than or equal to 1."],
+                "ordering": ["\"due\" is not a valid choice."],
+            }),
+        ),
+    ] {
+        assert_eq!(
+            alice
+                .call(Method::GET, &format!("/api/task/{query}"), None)
+                .await,
+            (400, errors),
+            "{query}"
+        );
+    }
 }

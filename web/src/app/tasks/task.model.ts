@@ -7,6 +7,8 @@ export interface Task {
   readonly created_on: string;
   /** `YYYY-MM-DD` */
   readonly due_date: string;
+  /** Done, or still open. */
+  readonly completed: boolean;
 }
 
 /** What the form sends (OpenAPI schema `TaskCreate`); a date left empty is not sent. */

@@ -1,127 +1,27 @@
 //! `/api/task/`: the tutorial's todo resource. Every query is scoped to the caller's
 //! user in SQL, so another user's task is indistinguishable from a missing one (404).
 
+mod params;
+mod schema;
+
 use actix_auth0::{Principal, PublicUrl};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
-use serde::Deserialize;
-use utoipa::openapi::{Object, ObjectBuilder, Type};
-use utoipa::ToSchema;
+use chrono::Utc;
+use sqlx::PgConnection;
 
 use crate::database::Database;
-use crate::domain::task::{Completeness, NewTask, Task, TaskChanges, MAX_TEXT_CHARS};
+use crate::domain::task::{Completeness, NewTask, Task, TaskChanges};
 use crate::error::{ApiError, BadRequest, ErrorDetail};
-use crate::extract::{field_error, JsonObject};
+use crate::extract::JsonObject;
 use crate::users::{AuthenticatedUser, UserDirectory, UserError};
+pub use params::{ListParams, ListQuery, Ordering, MAX_PAGE_SIZE};
+pub use schema::{TaskCreate, TaskPatch};
 
 const BODY_400: &str = "Field errors, or `{\"detail\": ...}` for a body that is not JSON";
 const BODY_413: &str = "The body is larger than 64 KiB";
 const BODY_415: &str = "The body is not `application/json`";
 const NO_SUCH_TASK: &str = "No such task for this user";
-
-/// Most tasks one list response carries.
-pub const MAX_PAGE_SIZE: i64 = 1000;
-
-/// A title or content as `TaskText` accepts it: 1 to 50 characters, stored verbatim, not
-/// blank (not only the whitespace `str::trim` removes), no NUL character.
-fn task_text() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some("1 to 50 characters, stored verbatim; not blank"))
-        .min_length(Some(1))
-        .max_length(Some(MAX_TEXT_CHARS))
-        .pattern(Some(TEXT_PATTERN))
-        .build()
-}
-
-const TEXT_PATTERN: &str = "^[^\\u0000]*[^\\u0000\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000]*$";
-
-/// A task to create or replace (POST, PUT). `id` is assigned by the server. A field
-/// not sent is absent, never `null`.
-#[derive(ToSchema)]
-#[schema(example = json!({"title": "Workout", "content": "Run 5k", "due_date": "2026-11-23"}))]
-pub struct TaskCreate {
-    #[schema(schema_with = task_text)]
-    pub title: String,
-    #[schema(schema_with = task_text)]
-    pub content: String,
-    /// Defaults to today (UTC) on create; kept on replace when not sent.
-    #[schema(nullable = false)]
-    pub created_on: Option<NaiveDate>,
-    /// Defaults to today (UTC) on create; kept on replace when not sent.
-    #[schema(nullable = false)]
-    pub due_date: Option<NaiveDate>,
-}
-
-/// The fields to change (PATCH); fields not sent keep their values. A field is sent
-/// with a value, never `null`.
-#[derive(ToSchema)]
-#[schema(example = json!({"due_date": "2026-11-30"}))]
-pub struct TaskPatch {
-    #[schema(schema_with = task_text, required = false)]
-    pub title: Option<String>,
-    #[schema(schema_with = task_text, required = false)]
-    pub content: Option<String>,
-    #[schema(nullable = false)]
-    pub created_on: Option<NaiveDate>,
-    #[schema(nullable = false)]
-    pub due_date: Option<NaiveDate>,
-}
-
-/// The window of a list request: `?limit=` (1 to 1000, default 1000) and `?offset=`.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// Tasks per response, 1 to 1000 (default 1000).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000)]
-    limit: Option<String>,
-    /// Tasks to skip (default 0).
-    #[param(value_type = Option<i64>, minimum = 0)]
-    offset: Option<String>,
-}
-
-impl ListParams {
-    /// `(limit, offset)`, with DRF-style messages for bad values.
-    fn window(&self) -> Result<(i64, i64), ApiError> {
-        let limit = parse_bound(
-            "limit",
-            self.limit.as_deref(),
-            1,
-            MAX_PAGE_SIZE,
-            MAX_PAGE_SIZE,
-        )?;
-        let offset = parse_bound("offset", self.offset.as_deref(), 0, i64::MAX, 0)?;
-        Ok((limit, offset))
-    }
-}
-
-fn parse_bound(
-    field: &str,
-    raw: Option<&str>,
-    min: i64,
-    max: i64,
-    default: i64,
-) -> Result<i64, ApiError> {
-    let Some(raw) = raw else { return Ok(default) };
-    let value: i64 = raw
-        .trim()
-        .parse()
-        .map_err(|_| field_error(field, "A valid integer is required."))?;
-    if value < min {
-        return Err(field_error(
-            field,
-            format!("Ensure this value is greater than or equal to {min}."),
-        ));
-    }
-    if value > max {
-        return Err(field_error(
-            field,
-            format!("Ensure this value is less than or equal to {max}."),
-        ));
-    }
-    Ok(value)
-}
 
 /// A path id; anything that is not a positive 64-bit integer cannot name a task.
 fn task_id(raw: &str) -> Result<i64, ApiError> {
@@ -131,13 +31,14 @@ fn task_id(raw: &str) -> Result<i64, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
-/// List the caller's tasks, ordered by id.
+/// List the caller's tasks, by id unless `ordering` says otherwise, all or only the done
+/// or open ones.
 #[utoipa::path(
     get, path = "/api/task/", tag = "tasks", params(ListParams),
     responses(
         (status = 200, description = "A bare array of tasks; `Link: <...>; rel=\"next\"` when more remain",
-         body = [Task], headers(("Link" = String, description = "The next window, when more tasks remain"))),
-        (status = 400, description = "Bad limit or offset (field errors), or a malformed query string such as a repeated parameter (detail)", body = BadRequest),
+         body = [Task], headers(("Link" = String, description = "The next window, with the same filter and order, when more tasks remain"))),
+        (status = 400, description = "Bad limit, offset, completed or ordering (field errors), or a malformed query string such as a repeated parameter (detail)", body = BadRequest),
     ),
     security(("bearer" = []), ("dpop" = []))
 )]
@@ -148,36 +49,75 @@ pub async fn list(
     public_url: web::Data<PublicUrl>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, offset) = params.window()?;
+    let query = params.checked()?;
+    let (owner, limit, offset, completed, ordering) = (
+        principal.user.id,
+        query.limit,
+        query.offset,
+        query.completed,
+        query.ordering,
+    );
     // One row past the window tells whether a next page exists.
     let mut tasks = database
         .run(move |connection| {
-            Box::pin(async move {
-                sqlx::query_as!(
-                    Task,
-                    r#"SELECT id, title, content, created_on, due_date FROM tasks
-                       WHERE owner_id = $1 ORDER BY id LIMIT $2 OFFSET $3"#,
-                    principal.user.id,
-                    limit + 1,
-                    offset,
-                )
-                .fetch_all(connection)
-                .await
-            })
+            Box::pin(list_window(
+                connection,
+                owner,
+                limit + 1,
+                offset,
+                completed,
+                ordering,
+            ))
         })
         .await?;
     let mut response = HttpResponse::Ok();
-    if tasks.len() as i64 > limit {
-        tasks.truncate(limit as usize);
+    if tasks.len() as i64 > query.limit {
+        tasks.truncate(query.limit as usize);
         // PUBLIC_URL, else the request's Host: never a client's X-Forwarded-Host.
         let next = format!(
-            "<{}?limit={limit}&offset={}>; rel=\"next\"",
+            "<{}?{}>; rel=\"next\"",
             public_url.url_of(&req),
-            offset.saturating_add(limit),
+            query.next_window()
         );
         response.insert_header((header::LINK, next));
     }
     Ok(response.json(tasks))
+}
+
+/// The owner's tasks in one window. Each order is a statement of its own, so each is
+/// planned on its index: `(owner_id, id)` or `(owner_id, due_date, id)`.
+async fn list_window(
+    connection: &mut PgConnection,
+    owner: i64,
+    limit: i64,
+    offset: i64,
+    completed: Option<bool>,
+    ordering: Ordering,
+) -> Result<Vec<Task>, sqlx::Error> {
+    macro_rules! ordered_by {
+        ($order:literal) => {
+            sqlx::query_as!(
+                Task,
+                "SELECT id, title, content, created_on, due_date, completed FROM tasks
+                 WHERE owner_id = $1 AND ($4::boolean IS NULL OR completed = $4)
+                 ORDER BY "
+                    + $order
+                    + " LIMIT $2 OFFSET $3",
+                owner,
+                limit,
+                offset,
+                completed,
+            )
+            .fetch_all(connection)
+            .await
+        };
+    }
+    match ordering {
+        Ordering::Id => ordered_by!("id"),
+        Ordering::IdDescending => ordered_by!("id DESC"),
+        Ordering::DueDate => ordered_by!("due_date, id"),
+        Ordering::DueDateDescending => ordered_by!("due_date DESC, id DESC"),
+    }
 }
 
 /// Create a task owned by the caller.
@@ -207,15 +147,16 @@ pub async fn create(
                 sqlx::query_as!(
                     Task,
                     r#"INSERT INTO tasks
-                           (owner_id, title, content, created_on, due_date, created_by)
-                           VALUES ($1, $2, $3, $4, $5, $6)
-                           RETURNING id, title, content, created_on, due_date"#,
+                           (owner_id, title, content, created_on, due_date, created_by, completed)
+                           VALUES ($1, $2, $3, $4, $5, $6, $7)
+                           RETURNING id, title, content, created_on, due_date, completed"#,
                     principal.user.id,
                     task.title.as_str(),
                     task.content.as_str(),
                     task.created_on,
                     task.due_date,
                     principal.claims.sub,
+                    task.completed,
                 )
                 .fetch_one(connection)
                 .await
@@ -262,7 +203,7 @@ pub async fn retrieve(
             Box::pin(async move {
                 sqlx::query_as!(
                     Task,
-                    r#"SELECT id, title, content, created_on, due_date FROM tasks
+                    r#"SELECT id, title, content, created_on, due_date, completed FROM tasks
                        WHERE id = $1 AND owner_id = $2"#,
                     id,
                     principal.user.id,
@@ -276,7 +217,8 @@ pub async fn retrieve(
     Ok(HttpResponse::Ok().json(task))
 }
 
-/// Replace a task: `title` and `content` are required; dates not sent are kept.
+/// Replace a task: `title` and `content` are required; dates and `completed` not sent
+/// are kept.
 #[utoipa::path(
     put, path = "/api/task/{id}/", tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
@@ -341,15 +283,17 @@ async fn apply_update(
                            title = COALESCE($3, title),
                            content = COALESCE($4, content),
                            created_on = COALESCE($5, created_on),
-                           due_date = COALESCE($6, due_date)
+                           due_date = COALESCE($6, due_date),
+                           completed = COALESCE($7, completed)
                        WHERE id = $1 AND owner_id = $2
-                       RETURNING id, title, content, created_on, due_date"#,
+                       RETURNING id, title, content, created_on, due_date, completed"#,
                     id,
                     principal.user.id,
                     changes.title.as_ref().map(|title| title.as_str()),
                     changes.content.as_ref().map(|content| content.as_str()),
                     changes.created_on,
                     changes.due_date,
+                    changes.completed,
                 )
                 .fetch_optional(connection)
                 .await
