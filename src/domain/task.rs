@@ -48,17 +48,20 @@ pub fn parse_boolean(value: &Value) -> Result<bool, &'static str> {
     }
 }
 
+/// The strings DRF's `BooleanField` reads as true.
+pub const TRUE_TEXTS: &[&str] = &[
+    "t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1",
+];
+/// The strings DRF's `BooleanField` reads as false.
+pub const FALSE_TEXTS: &[&str] = &[
+    "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0",
+];
+
 /// [`parse_boolean`] for a string (a query parameter, or a JSON string).
 pub fn parse_boolean_text(text: &str) -> Result<bool, &'static str> {
-    const TRUE: &[&str] = &[
-        "t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1",
-    ];
-    const FALSE: &[&str] = &[
-        "f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0",
-    ];
-    if TRUE.contains(&text) {
+    if TRUE_TEXTS.contains(&text) {
         Ok(true)
-    } else if FALSE.contains(&text) {
+    } else if FALSE_TEXTS.contains(&text) {
         Ok(false)
     } else {
         Err(NOT_A_BOOLEAN)

@@ -2,10 +2,33 @@
 //! as JSON objects and validate them with `domain::task`).
 
 use chrono::NaiveDate;
+use utoipa::openapi::schema::{OneOfBuilder, Schema};
 use utoipa::openapi::{Object, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
-use crate::domain::task::MAX_TEXT_CHARS;
+use crate::domain::task::{FALSE_TEXTS, MAX_TEXT_CHARS, TRUE_TEXTS};
+
+/// `completed` as DRF's `BooleanField` takes it: a JSON boolean, 0 or 1, or one of its
+/// strings.
+fn drf_boolean() -> Schema {
+    let one_of = OneOfBuilder::new()
+        .description(Some(
+            "Done or not: a JSON boolean, 0 or 1, or one of DRF BooleanField's strings",
+        ))
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .enum_values(Some([0, 1])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(TRUE_TEXTS.iter().chain(FALSE_TEXTS).copied())),
+        )
+        .build();
+    Schema::OneOf(one_of)
+}
 
 /// A title or content as `TaskText` accepts it: 1 to 50 characters, stored verbatim, not
 /// blank (not only the whitespace `str::trim` removes), no NUL character.
@@ -36,9 +59,8 @@ pub struct TaskCreate {
     /// Defaults to today (UTC) on create; kept on replace when not sent.
     #[schema(nullable = false)]
     pub due_date: Option<NaiveDate>,
-    /// Done or not; `false` on create unless sent, kept on replace when not sent. JSON
-    /// booleans, or DRF's spellings (`"yes"`, `"on"`, `1`, ...).
-    #[schema(nullable = false)]
+    /// Done or not; `false` on create unless sent, kept on replace when not sent.
+    #[schema(schema_with = drf_boolean, required = false)]
     pub completed: Option<bool>,
 }
 
@@ -55,6 +77,6 @@ pub struct TaskPatch {
     pub created_on: Option<NaiveDate>,
     #[schema(nullable = false)]
     pub due_date: Option<NaiveDate>,
-    #[schema(nullable = false)]
+    #[schema(schema_with = drf_boolean, required = false)]
     pub completed: Option<bool>,
 }
