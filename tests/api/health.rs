@@ -197,7 +197,8 @@ async fn migrations_build_the_schema_on_an_empty_database_and_seed_auth0user() {
             "content",
             "created_on",
             "due_date",
-            "created_by"
+            "created_by",
+            "completed"
         ]
     );
 }
