@@ -18,9 +18,9 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 pub use claims::{CacheStats, Claims, TokenValidator};
 pub use credentials::MAX_TOKEN_BYTES;
 pub use dpop::{
-    verify_proof, DpopMode, DpopSettings, FirstSight, InMemorySeenProofs, NonceIssuer, ProofId,
-    ProofRequest, PublicUrl, SeenProofs, SeenProofsError, VerifiedProof, DPOP_ALGORITHMS,
-    MAX_JTI_CHARS, MAX_PROOF_BYTES,
+    proof_header, verify_proof, DpopMode, DpopSettings, FirstSight, InMemorySeenProofs,
+    NonceIssuer, ProofId, ProofRequest, PublicUrl, SeenProofs, SeenProofsError, VerifiedProof,
+    DPOP_ALGORITHMS, MAX_JTI_CHARS, MAX_PROOF_BYTES,
 };
 pub use error::{AuthError, OAuthErrorBody, Refusal, RenderRefusal, Scheme, DPOP_NONCE};
 pub use extractor::{Principal, RequiredScope, Scoped};
@@ -134,11 +134,6 @@ impl Authenticator {
         self.tokens.cache_stats()
     }
 
-    /// The DPoP settings in force.
-    pub fn dpop(&self) -> &DpopSettings {
-        &self.dpop
-    }
-
     /// Checks `req`'s credentials: the token, and under the DPoP scheme its proof
     /// (RFC 9449 section 7), its key binding, nonce and first use.
     pub async fn authenticate(&self, req: &HttpRequest) -> Result<Authenticated, Refused> {
@@ -151,26 +146,20 @@ impl Authenticator {
             scheme: Some(scheme),
         };
         let token = credentials.token.token();
-        let mut proofs = req.headers().get_all("dpop");
         let proof = match (mode, scheme) {
             (DpopMode::Disabled, _) => None,
             (DpopMode::Required, Scheme::Bearer) => return Err(refused(AuthError::DpopRequired)),
-            (DpopMode::Allowed, Scheme::Bearer) if proofs.next().is_some() => {
+            (DpopMode::Allowed, Scheme::Bearer) if req.headers().contains_key("dpop") => {
                 return Err(refused(AuthError::DpopRequest(
                     "A DPoP proof was sent with a Bearer token; use the DPoP scheme.",
                 )))
             }
             (DpopMode::Allowed, Scheme::Bearer) => None,
-            (_, Scheme::Dpop) => match (proofs.next(), proofs.next()) {
-                (Some(proof), None) => Some(proof.to_str().map_err(|_| {
-                    refused(AuthError::InvalidDpopProof("DPoP proof is not a JWT."))
-                })?),
-                _ => {
-                    return Err(refused(AuthError::DpopRequest(
-                        "The DPoP scheme needs exactly one DPoP proof header.",
-                    )))
-                }
-            },
+            (_, Scheme::Dpop) => Some(proof_header(req.headers()).map_err(refused)?.ok_or(
+                refused(AuthError::DpopRequest(
+                    "The DPoP scheme needs exactly one DPoP proof header.",
+                )),
+            )?),
         };
         let claims = self.tokens.validate(token).await.map_err(refused)?;
         let Some(proof) = proof else {

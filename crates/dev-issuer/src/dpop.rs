@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use actix_auth0::{
-    verify_proof, InMemorySeenProofs, NonceIssuer, ProofRequest, SeenProofs, DPOP_NONCE,
+    proof_header, verify_proof, InMemorySeenProofs, NonceIssuer, ProofRequest, SeenProofs,
+    DPOP_NONCE,
 };
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
@@ -42,13 +43,10 @@ impl DpopState {
         url: &str,
         access_token: Option<&str>,
     ) -> Result<Option<String>, OAuthError> {
-        let mut proofs = headers.get_all("dpop");
-        let proof = match (proofs.next(), proofs.next()) {
-            (None, _) => return Ok(None),
-            (Some(proof), None) => proof
-                .to_str()
-                .map_err(|_| invalid_proof("DPoP proof is not a JWT."))?,
-            (Some(_), Some(_)) => return Err(invalid_proof("Send exactly one DPoP proof.")),
+        let proof = match proof_header(headers) {
+            Ok(Some(proof)) => proof,
+            Ok(None) => return Ok(None),
+            Err(err) => return Err(invalid_proof(&err.to_string())),
         };
         let request = ProofRequest {
             method,

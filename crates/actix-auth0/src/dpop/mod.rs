@@ -9,7 +9,7 @@ mod settings;
 mod url;
 
 pub use nonce::NonceIssuer;
-pub use proof::{verify_proof, ProofRequest, VerifiedProof};
+pub use proof::{proof_header, verify_proof, ProofRequest, VerifiedProof};
 pub use replay::{FirstSight, InMemorySeenProofs, ProofId, SeenProofs, SeenProofsError};
 pub use settings::{DpopMode, DpopSettings, PublicUrl};
 

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use actix_web::http::header::HeaderMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::digest::{digest, SHA256};
@@ -142,6 +143,22 @@ pub fn verify_proof(proof: &str, request: &ProofRequest<'_>) -> Result<VerifiedP
         nonce: claims.nonce,
         expires_at: UNIX_EPOCH + Duration::from_secs_f64(expires_at.max(0.0)),
     })
+}
+
+/// The request's `DPoP` header: `None` without one; more than one, or one that is not
+/// text, is refused.
+pub fn proof_header(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+    let mut proofs = headers.get_all("dpop");
+    match (proofs.next(), proofs.next()) {
+        (None, _) => Ok(None),
+        (Some(proof), None) => proof
+            .to_str()
+            .map(Some)
+            .map_err(|_| invalid("DPoP proof is not a JWT.")),
+        (Some(_), Some(_)) => Err(AuthError::DpopRequest(
+            "The DPoP scheme needs exactly one DPoP proof header.",
+        )),
+    }
 }
 
 fn decode_json<T: for<'de> Deserialize<'de>>(segment: &str) -> Option<T> {

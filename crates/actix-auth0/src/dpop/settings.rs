@@ -112,15 +112,12 @@ impl PublicUrl {
         })
     }
 
-    /// The configured URL, e.g. for documentation.
-    pub fn configured(&self) -> Option<&str> {
-        self.configured.as_deref()
-    }
-
-    /// `scheme://host[/prefix]` of `req` as its client called it, without a trailing slash.
-    pub fn base_of(&self, req: &HttpRequest) -> String {
+    /// The absolute URL of `req`'s path (no query), as its client called it:
+    /// `PUBLIC_URL` (scheme, host and any path prefix) or the request's own, then the path.
+    pub fn url_of(&self, req: &HttpRequest) -> String {
+        let path = req.uri().path();
         if let Some(configured) = &self.configured {
-            return configured.clone();
+            return format!("{configured}{path}");
         }
         let scheme = if req.app_config().secure() {
             "https"
@@ -133,12 +130,7 @@ impl PublicUrl {
             .and_then(|host| host.to_str().ok())
             .or_else(|| req.uri().authority().map(|authority| authority.as_str()))
             .unwrap_or_else(|| req.app_config().host());
-        format!("{scheme}://{host}")
-    }
-
-    /// The absolute URL of `req`'s path (no query), as its client called it.
-    pub fn url_of(&self, req: &HttpRequest) -> String {
-        format!("{}{}", self.base_of(req), req.uri().path())
+        format!("{scheme}://{host}{path}")
     }
 }
 
@@ -161,7 +153,15 @@ mod tests {
         assert_eq!(settings.iat_offset, Duration::from_secs(300));
         assert_eq!(settings.iat_leeway, Duration::from_secs(30));
         assert!(!settings.require_nonce);
-        assert_eq!(settings.public_url.configured(), None);
+        let request = actix_web::test::TestRequest::get()
+            .uri("/api/task/?limit=2")
+            .insert_header((HOST, "api.test:8000"))
+            .insert_header(("X-Forwarded-Host", "evil.example"))
+            .to_http_request();
+        assert_eq!(
+            settings.public_url.url_of(&request),
+            "http://api.test:8000/api/task/"
+        );
         assert_eq!(
             dpop(&[("AUTH0_DPOP_MODE", "Required")]).unwrap().mode,
             DpopMode::Required
@@ -195,9 +195,12 @@ mod tests {
     #[test]
     fn the_public_url_loses_its_trailing_slash() {
         let settings = dpop(&[("PUBLIC_URL", "https://API.example.com/todo/")]).unwrap();
+        let request = actix_web::test::TestRequest::get()
+            .uri("/api/task/")
+            .to_http_request();
         assert_eq!(
-            settings.public_url.configured(),
-            Some("https://api.example.com/todo")
+            settings.public_url.url_of(&request),
+            "https://api.example.com/todo/api/task/"
         );
     }
 }

@@ -8,7 +8,7 @@ import {
 } from '@angular/common/http';
 import { inject } from '@angular/core';
 import { AuthService } from '@auth0/auth0-angular';
-import { catchError, EMPTY, Observable, of, switchMap, tap, throwError } from 'rxjs';
+import { catchError, EMPTY, Observable, switchMap, tap, throwError } from 'rxjs';
 
 import { RUNTIME_CONFIG } from '../config/runtime-config';
 
@@ -85,6 +85,6 @@ export function demandedNonce(error: unknown): string | undefined {
 function rememberNonce(auth: AuthService, event: HttpEvent<unknown>): void {
   const nonce = event instanceof HttpResponse ? event.headers.get('DPoP-Nonce') : null;
   if (nonce) {
-    auth.setDpopNonce(nonce, API_NONCE_ID).pipe(catchError(() => of(EMPTY))).subscribe();
+    auth.setDpopNonce(nonce, API_NONCE_ID).pipe(catchError(() => EMPTY)).subscribe();
   }
 }
