@@ -17,17 +17,29 @@ ensure_node() {
   export PATH
 }
 
-# npm ci when package-lock.json changed, ng build when any source is newer than the build.
-build_web() {
+# Node, and npm ci when package-lock.json changed.
+ensure_web_packages() {
   ensure_node
   local stamp=web/node_modules/.package-lock.json
   if [[ ! -f $stamp || web/package-lock.json -nt $stamp ]]; then
     log "installing the web app's packages (npm ci in web/)"
     npm ci --prefix web --no-audit --no-fund --loglevel=error >&2
   fi
+}
+
+# ng build when any source is newer than the build.
+build_web() {
+  ensure_web_packages
   local built=web/dist/web/browser/index.html
   if [[ ! -f $built ]] || [[ -n "$(find web/src web/public web/angular.json web/tsconfig*.json web/package-lock.json -newer "$built" -print -quit)" ]]; then
     log "building the web app (ng build)"
     (cd web && npx ng build --progress=false >&2)
   fi
+}
+
+# The app's component and service tests (ng test: Vitest in jsdom), in a time zone far
+# from UTC (UTC+14), so that a "today" taken from UTC is caught whenever they run.
+test_web() {
+  ensure_web_packages
+  (cd web && TZ=Pacific/Kiritimati npx ng test --progress=false)
 }

@@ -7,66 +7,21 @@
 //
 // Needs the stack of scripts/run with DEV_ISSUER_BROWSER_TOKEN_TTL_SECS short and both
 // DPoP nonce modes on (scripts/e2e sets them). Writes .local/screenshots/task-list.png.
+// tasks.test.mjs and accessibility.test.mjs cover the list's own behaviour.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { test } from 'node:test';
 
-const APP = process.env.APP_URL ?? 'http://localhost:4200';
-const API = process.env.API_URL ?? 'http://localhost:8000';
-const ISSUER = process.env.ISSUER_URL ?? 'http://127.0.0.1:8001/';
+import { addTask, apiAnswer, API, APP, ISSUER, logIn, RUN, SCREENSHOTS, taskRow, taskTitles, useBrowser, visit } from './session.mjs';
+
 const AUDIENCE = process.env.AUDIENCE ?? 'https://todo-api';
 const TOKEN_TTL_SECS = Number(process.env.BROWSER_TOKEN_TTL_SECS ?? 5);
 /** Whether the API demands its DPoP nonce (AUTH0_DPOP_REQUIRE_NONCE). */
 const API_NONCES = process.env.API_DPOP_REQUIRE_NONCE === 'true';
-const SCREENSHOTS = '.local/screenshots';
 
-let browser;
+useBrowser();
 
-before(async () => {
-  const executablePath = execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** A fresh browser profile (no cookies, no stored tokens) on the app. */
-async function visit() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(APP);
-  return { context, page };
-}
-
-/** Clicks "Log in", picks `name` on the dev issuer's page, and waits for the task list. */
-async function logIn(page, name) {
-  await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await page.waitForURL(`${ISSUER}authorize**`);
-  assert.match(await page.locator('.banner').innerText(), /Development stand-in for an Auth0 tenant/);
-  await page.getByRole('button', { name: `Log in as ${name}` }).click();
-  await page.waitForURL(`${APP}/**`);
-  await page.getByRole('heading', { name: 'My tasks' }).waitFor();
-}
-
-async function addTask(page, title, content) {
-  const form = page.getByRole('region', { name: 'New task' });
-  await form.getByLabel('Title').fill(title);
-  await form.getByLabel('Content').fill(content);
-  await form.getByRole('button', { name: 'Add task' }).click();
-}
-
-const taskTitles = (page) => page.locator('.task .title').allInnerTexts();
-/** Titles unique to this run, so a failure message names this run's tasks. */
-const RUN = randomBytes(3).toString('hex');
 const WORKOUT = `Workout ${RUN}`;
 const GROCERIES = `Groceries ${RUN}`;
 const LONG_RUN = `Long run ${RUN}`;
@@ -133,24 +88,26 @@ test('alice logs in, manages her tasks, reloads, and logs out', async () => {
   assert.equal(await page.locator('.who').innerText(), 'alice');
 
   await addTask(page, WORKOUT, 'Run 5k');
-  await page.locator('.task', { hasText: WORKOUT }).waitFor();
+  await taskRow(page, WORKOUT).waitFor();
   await addTask(page, GROCERIES, 'Milk and eggs');
-  await page.locator('.task', { hasText: GROCERIES }).waitFor();
+  await taskRow(page, GROCERIES).waitFor();
 
-  // By id: while edited, the row shows its title as an input's value, not as text.
-  const id = await page.locator('.task', { hasText: WORKOUT }).getAttribute('data-task-id');
-  const workout = page.locator(`.task[data-task-id="${id}"]`);
-  await workout.getByRole('button', { name: 'Edit' }).click();
-  await workout.getByLabel('Title').fill(LONG_RUN);
-  await workout.getByLabel('Due date').fill('2026-12-24');
-  await workout.getByRole('button', { name: 'Save' }).click();
-  await page.locator('.task', { hasText: LONG_RUN }).getByText('due 2026-12-24').waitFor();
+  await taskRow(page, WORKOUT).getByRole('button', { name: `Edit '${WORKOUT}'` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit task' });
+  await dialog.getByLabel('Title').fill(LONG_RUN);
+  await dialog.getByLabel('Due date').fill('12/24/2026');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await taskRow(page, LONG_RUN).getByText('Due Dec 24, 2026').waitFor();
 
-  await page.locator('.task', { hasText: GROCERIES }).getByRole('button', { name: 'Delete' }).click();
-  await page.locator('.task', { hasText: GROCERIES }).waitFor({ state: 'detached' });
+  // The delete goes out when its undo expires.
+  const deleted = apiAnswer(page, 'DELETE', 20_000);
+  await taskRow(page, GROCERIES).getByRole('button', { name: `Delete '${GROCERIES}'` }).click();
+  await taskRow(page, GROCERIES).waitFor({ state: 'detached' });
+  assert.equal((await deleted).status(), 204);
 
   await page.reload();
-  await page.locator('.task', { hasText: LONG_RUN }).waitFor();
+  await taskRow(page, LONG_RUN).waitFor();
   assert.deepEqual(await taskTitles(page), [LONG_RUN]);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}/task-list.png`, fullPage: true });
@@ -216,31 +173,60 @@ test("bob sees none of alice's tasks, and the API's field errors beside the fiel
   assert.deepEqual(await taskTitles(page), []);
 
   await addTask(page, 'x'.repeat(51), 'too long a title');
-  const error = page.locator('.field-error[data-field="title"]');
-  assert.equal(await error.innerText(), 'Ensure this field has no more than 50 characters.');
+  // The message is the title field's description, the field is marked invalid and focused.
+  const title = page.getByRole('region', { name: 'New task' }).getByLabel('Title');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('aria-invalid') === 'true');
+  assert.equal(await title.getAttribute('aria-invalid'), 'true');
+  assert.equal(await title.evaluate((input) => input === document.activeElement), true, 'the field in error has the focus');
+  const description = await title.evaluate((input) =>
+    input.getAttribute('aria-describedby').split(/\s+/).map((id) => document.getElementById(id)?.textContent.trim()).join(' '));
+  assert.equal(description, 'Ensure this field has no more than 50 characters.');
   assert.deepEqual(await taskTitles(page), [], 'nothing was created');
   await context.close();
 });
 
-test('401, 403 and 503 from the API show a message, never a blank page', async () => {
+test("the API's problems are shown in its words, else the app's, with the way out", async () => {
   const { context, page } = await visit();
   await logIn(page, 'bob');
   await page.getByText('No tasks yet.').waitFor();
+  const isTaskList = (url) => url.origin === API && url.pathname === '/api/task/';
   const cases = [
-    [401, { detail: 'User inactive or deleted.' }, /session is no longer valid/],
-    [403, { message: "You don't have access to this resource" }, /not allowed/],
-    [503, { detail: 'The database is unavailable; try again shortly.' }, /unavailable right now/],
+    [503, { detail: 'The database is unavailable; try again shortly.' }, 'The database is unavailable; try again shortly.'],
+    [403, { message: "You don't have access to this resource" }, 'You are not allowed to do this.'],
+    [502, {}, 'The API answered 502.'],
   ];
   for (const [status, body, message] of cases) {
     // The API's answer, as it would give it, in place of the real one.
-    await page.route(`${API}/api/task/`, (route) =>
+    await page.route(isTaskList, (route) =>
       route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body),
         headers: { 'Access-Control-Allow-Origin': APP } }));
     await page.reload();
-    assert.match(await page.locator('.problem').innerText(), message, `${status}`);
+    const alert = page.getByRole('alert');
+    assert.equal(await alert.locator('.message').innerText(), message, `${status}`);
     assert.ok(await page.getByRole('heading', { name: 'My tasks' }).isVisible(), `${status}: the page stays`);
-    await page.unroute(`${API}/api/task/`);
+    await page.unroute(isTaskList);
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await page.getByText('No tasks yet.').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, `${status}: the retry cleared the problem`);
   }
+
+  // A session the API no longer takes: "Log in again", and back to the same page after.
+  const isMe = (url) => url.origin === API && url.pathname === '/api/me';
+  await page.route(isMe, (route) =>
+    route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ detail: 'User inactive or deleted.' }),
+      headers: { 'Access-Control-Allow-Origin': APP } }));
+  await page.getByRole('link', { name: 'Profile' }).click();
+  const alert = page.getByRole('alert');
+  assert.equal(await alert.locator('.message').innerText(), 'User inactive or deleted.');
+  await page.unroute(isMe);
+  await alert.getByRole('button', { name: 'Log in again' }).click();
+  await page.waitForURL((url) => url.href.startsWith(`${ISSUER}authorize`) || url.href === `${APP}/profile`);
+  if (page.url().startsWith(ISSUER)) {
+    await page.getByRole('button', { name: 'Log in as bob' }).click();
+  }
+  await page.waitForURL(`${APP}/profile`);
+  assert.equal(await page.locator('.username').innerText(), 'auth0.bob');
+  assert.equal(await page.getByRole('alert').count(), 0);
   await context.close();
 });
 
@@ -259,7 +245,7 @@ test('the app keeps working past expiry through its bound refresh token; a copie
   });
   await page.waitForTimeout((TOKEN_TTL_SECS + 1) * 1000);
   await addTask(page, `After expiry ${RUN}`, 'still works');
-  await page.locator('.task', { hasText: `After expiry ${RUN}` }).waitFor();
+  await taskRow(page, `After expiry ${RUN}`).waitFor();
   assert.ok(refreshes.length > 0, 'the expired access token was renewed with the refresh token');
   assert.ok(refreshes.every((request) => request.headers().dpop), 'each refresh came with a DPoP proof');
   const rotated = await storedRefreshToken();
@@ -321,6 +307,9 @@ test("the dev issuer's refusals", async () => {
   await shown.waitFor();
   assert.equal(await shown.innerText(), 'Login failed: Missing required parameter: code_challenge (PKCE is required).');
   await page.unroute(`${ISSUER}authorize**`);
+  // A login that works clears the failure.
+  await logIn(page, 'bob');
+  assert.equal(await page.getByText('Login failed').count(), 0, 'the login error is gone once logged in');
 
   // A code for our own PKCE pair: a wrong verifier and a reused code are invalid_grant.
   const codeFor = async () => {
@@ -398,7 +387,7 @@ test('the app is served with a strict CSP: an injected inline script is blocked,
   assert.match(await page.evaluate(() => getComputedStyle(document.body).fontFamily), /system-ui/);
   await logIn(page, 'alice');
   await addTask(page, `Under CSP ${RUN}`, 'still works');
-  await page.locator('.task', { hasText: `Under CSP ${RUN}` }).waitFor();
+  await taskRow(page, `Under CSP ${RUN}`).waitFor();
   assert.equal(violations.length, 1, `no other violation:\n${violations.join('\n')}`);
   await context.close();
 });

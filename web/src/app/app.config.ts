@@ -5,14 +5,13 @@ import { authHttpInterceptorFn, provideAuth0 } from '@auth0/auth0-angular';
 
 import { RUNTIME_CONFIG, RuntimeConfig } from './config/runtime-config';
 import { dpopInterceptor } from './core/dpop.interceptor';
-import { Profile } from './profile/profile';
-import { TaskList } from './tasks/task-list';
 
 // The shell renders pages only once someone is logged in, and offers "Log in" before:
 // no page sends a person to the login page unasked.
 const routes: Routes = [
-  { path: '', component: TaskList, title: 'My tasks' },
-  { path: 'profile', component: Profile, title: 'Profile' },
+  // Each page (and the Material it uses) is a chunk of its own, fetched once logged in.
+  { path: '', loadComponent: () => import('./tasks/task-list').then((m) => m.TaskList), title: 'My tasks' },
+  { path: 'profile', loadComponent: () => import('./profile/profile').then((m) => m.Profile), title: 'Profile' },
   { path: '**', redirectTo: '' },
 ];
 

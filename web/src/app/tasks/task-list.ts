@@ -1,122 +1,219 @@
-import { Component, computed, inject, OnInit, signal, viewChild } from '@angular/core';
+import {
+  afterNextRender,
+  Component,
+  computed,
+  DestroyRef,
+  ElementRef,
+  inject,
+  Injector,
+  OnInit,
+  signal,
+  viewChild,
+  viewChildren,
+  ViewContainerRef,
+} from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatButtonToggleChange, MatButtonToggleModule } from '@angular/material/button-toggle';
+import { provideNativeDateAdapter } from '@angular/material/core';
+import { MatDialog } from '@angular/material/dialog';
+import { MAT_FORM_FIELD_DEFAULT_OPTIONS, MatFormFieldDefaultOptions } from '@angular/material/form-field';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSnackBar } from '@angular/material/snack-bar';
 
-import { ApiProblem, describeProblem, FieldErrors } from '../core/api-error';
+import { FieldErrors } from '../core/api-error';
+import { ProblemNotice } from '../core/problem-notice';
+import { UndoSnackBar } from '../core/undo-snack-bar';
+import { TaskBoard } from './task-board';
+import { TaskEditDialog } from './task-edit-dialog';
 import { TaskForm } from './task-form';
-import { Task, TaskInput } from './task.model';
-import { TaskService } from './task.service';
+import { TaskItem } from './task-item';
+import { Task, TaskFilter, TaskInput } from './task.model';
 
-/** The caller's tasks: list, add, edit, delete. */
+/** How long a deleted task can be taken back before the delete is sent. */
+export const UNDO_MILLIS = 6000;
+
+const EMPTY_MESSAGES: Readonly<Record<TaskFilter, string>> = {
+  all: 'No tasks yet. Add one above.',
+  open: 'Nothing open: all done.',
+  done: 'No done tasks yet.',
+};
+
+/** The caller's tasks: add, tick off, filter, edit, delete with undo, page through. */
 @Component({
   selector: 'app-task-list',
-  imports: [TaskForm],
+  imports: [MatButtonModule, MatButtonToggleModule, MatProgressBarModule, ProblemNotice, TaskForm, TaskItem],
+  providers: [
+    TaskBoard,
+    // Here, not in the app's config, so the date picker loads with this page only.
+    provideNativeDateAdapter(),
+    // A field's messages push what follows down rather than overlap it.
+    { provide: MAT_FORM_FIELD_DEFAULT_OPTIONS, useValue: { subscriptSizing: 'dynamic' } satisfies MatFormFieldDefaultOptions },
+  ],
   template: `
-    <h2>My tasks</h2>
-    @if (problem(); as problem) {
-      <p class="problem" role="alert">{{ problem.message }}</p>
-    }
-    <section aria-label="New task">
-      <app-task-form #createForm [errors]="createErrors()" (saved)="create($event)" />
+    <h2 #heading tabindex="-1">My tasks</h2>
+    <section class="new-task" aria-label="New task">
+      <app-task-form #createForm [errors]="createErrors()" [busy]="creating()" (saved)="create($event)" />
     </section>
-    @if (isEmpty()) {
-      <p class="empty">No tasks yet.</p>
-    }
-    <ul class="tasks">
-      @for (task of tasks(); track task.id) {
-        <li class="task" [attr.data-task-id]="task.id">
-          @if (isEditing(task)) {
-            <app-task-form
-              [task]="task"
-              [errors]="editErrors()"
-              submitLabel="Save"
-              [cancellable]="true"
-              (saved)="update(task, $event)"
-              (cancelled)="stopEditing()"
-            />
-          } @else {
-            <span class="title">{{ task.title }}</span>
-            <span class="content">{{ task.content }}</span>
-            <span class="due">due {{ task.due_date }}</span>
-            <button type="button" (click)="edit(task)">Edit</button>
-            <button type="button" (click)="remove(task)">Delete</button>
-          }
-        </li>
+    <section class="list" aria-label="Task list">
+      <mat-button-toggle-group
+        class="filter"
+        aria-label="Show"
+        hideSingleSelectionIndicator
+        [value]="board.filter()"
+        (change)="show($event)"
+      >
+        <mat-button-toggle value="all">All</mat-button-toggle>
+        <mat-button-toggle value="open">Open</mat-button-toggle>
+        <mat-button-toggle value="done">Done</mat-button-toggle>
+      </mat-button-toggle-group>
+      @if (board.problem(); as problem) {
+        <app-problem-notice [problem]="problem" [retryable]="canRetry()" (retry)="board.reload()" />
       }
-    </ul>
+      @if (isLoading()) {
+        <mat-progress-bar mode="indeterminate" aria-label="Loading tasks" />
+      }
+      @if (board.isEmpty()) {
+        <p class="empty">{{ emptyMessage() }}</p>
+      }
+      <ul class="tasks">
+        @for (task of board.tasks(); track task.id) {
+          <li>
+            <app-task-item
+              [task]="task"
+              [today]="board.today()"
+              (completedChange)="setCompleted(task, $event)"
+              (edit)="edit(task)"
+              (delete)="remove(task)"
+            />
+          </li>
+        }
+      </ul>
+      @if (board.hasMore()) {
+        <button matButton="outlined" type="button" class="load-more" [disabled]="board.loadingMore()" (click)="board.loadMore()">
+          Load more
+        </button>
+      }
+    </section>
   `,
 })
 export class TaskList implements OnInit {
-  private readonly service = inject(TaskService);
+  protected readonly board = inject(TaskBoard);
+  private readonly dialog = inject(MatDialog);
+  private readonly snackBar = inject(MatSnackBar);
+  private readonly injector = inject(Injector);
+  private readonly destroyRef = inject(DestroyRef);
+  private readonly viewContainerRef = inject(ViewContainerRef);
   private readonly createForm = viewChild.required<TaskForm>('createForm');
+  private readonly heading = viewChild.required<ElementRef<HTMLElement>>('heading');
+  private readonly items = viewChildren(TaskItem);
 
-  protected readonly tasks = signal<readonly Task[]>([]);
-  protected readonly loaded = signal(false);
-  protected readonly isEmpty = computed(() => this.loaded() && this.tasks().length === 0);
-  protected readonly problem = signal<ApiProblem | null>(null);
   protected readonly createErrors = signal<FieldErrors>({});
-  protected readonly editErrors = signal<FieldErrors>({});
-  protected readonly editingId = signal<number | null>(null);
+  protected readonly creating = signal(false);
+  protected readonly isLoading = computed(() => this.board.status() === 'loading' || this.board.loadingMore());
+  protected readonly canRetry = computed(() => this.board.status() === 'failed');
+  protected readonly emptyMessage = computed(() => EMPTY_MESSAGES[this.board.filter()]);
 
   ngOnInit(): void {
-    this.service.list().subscribe({
-      next: (tasks) => {
-        this.tasks.set(tasks);
-        this.loaded.set(true);
-        this.problem.set(null);
-      },
-      error: (error: unknown) => this.fail(error),
-    });
+    this.board.show('all');
+  }
+
+  protected show(change: MatButtonToggleChange): void {
+    this.board.show(change.value as TaskFilter);
   }
 
   protected create(input: TaskInput): void {
-    this.service.create(input).subscribe({
-      next: (task) => {
-        this.tasks.update((tasks) => [...tasks, task]);
+    // A second click can come before the button shows it is disabled.
+    if (this.creating()) {
+      return;
+    }
+    this.creating.set(true);
+    this.board.create(input).subscribe({
+      next: () => {
+        this.creating.set(false);
         this.createErrors.set({});
-        this.problem.set(null);
         this.createForm().reset();
       },
-      error: (error: unknown) => this.createErrors.set(this.fail(error)),
+      error: (error: unknown) => {
+        this.creating.set(false);
+        this.createErrors.set(this.board.fail(error).fieldErrors);
+      },
     });
   }
 
-  protected isEditing(task: Task): boolean {
-    return this.editingId() === task.id;
+  protected setCompleted(task: Task, completed: boolean): void {
+    const index = this.indexOf(task);
+    this.board.setCompleted(task, completed);
+    // Under "Open" or "Done" the task leaves the list; the focus goes to the next one.
+    this.keepFocus(index);
   }
 
   protected edit(task: Task): void {
-    this.editErrors.set({});
-    this.editingId.set(task.id);
-  }
-
-  protected stopEditing(): void {
-    this.editingId.set(null);
-  }
-
-  protected update(task: Task, input: TaskInput): void {
-    this.service.update(task.id, input).subscribe({
-      next: (saved) => {
-        this.tasks.update((tasks) => tasks.map((t) => (t.id === saved.id ? saved : t)));
-        this.editingId.set(null);
-        this.problem.set(null);
-      },
-      error: (error: unknown) => this.editErrors.set(this.fail(error)),
+    this.dialog.open(TaskEditDialog, {
+      data: task,
+      viewContainerRef: this.viewContainerRef,
+      width: '32rem',
+      maxWidth: 'calc(100vw - 2rem)',
+      autoFocus: 'first-tabbable',
+      restoreFocus: true,
     });
   }
 
+  /**
+   * Takes the task off the list at once and offers Undo; the delete is sent only when the
+   * snack bar closes without it.
+   */
   protected remove(task: Task): void {
-    this.service.remove(task.id).subscribe({
-      next: () => {
-        this.tasks.update((tasks) => tasks.filter((t) => t.id !== task.id));
-        this.problem.set(null);
-      },
-      error: (error: unknown) => this.fail(error),
+    const index = this.indexOf(task);
+    this.board.hide(task);
+    const undo = this.snackBar.openFromComponent(UndoSnackBar, {
+      data: `Deleted '${task.title}'`,
+      duration: UNDO_MILLIS,
+      politeness: 'polite',
+    });
+    // The snack bar outlives the page: a delete not taken back goes out even after the
+    // person moved on to another page.
+    undo.afterDismissed().subscribe(({ dismissedByAction }) => {
+      if (dismissedByAction) {
+        this.board.restore(task);
+      } else {
+        this.board.deleteForGood(task);
+      }
+      if (this.destroyRef.destroyed) {
+        return;
+      }
+      if (dismissedByAction) {
+        afterNextRender(() => this.itemFor(task)?.focus(), { injector: this.injector });
+      } else {
+        this.keepFocus(index);
+      }
     });
   }
 
-  /** Shows the problem's message, if any, and returns its field errors. */
-  private fail(error: unknown): FieldErrors {
-    const problem = describeProblem(error);
-    this.problem.set(problem.message ? problem : null);
-    return problem.fieldErrors;
+  private indexOf(task: Task): number {
+    return this.board.tasks().findIndex((t) => t.id === task.id);
+  }
+
+  private itemFor(task: Task): TaskItem | undefined {
+    return this.items().find((item) => item.task().id === task.id);
+  }
+
+  /** If the focus was lost (its element left the page), it goes to the task now at `index`, else the heading. */
+  private keepFocus(index: number): void {
+    afterNextRender(
+      () => {
+        const active = document.activeElement;
+        if (active && active !== document.body && active.isConnected) {
+          return;
+        }
+        const items = this.items();
+        const next = items[Math.min(index, items.length - 1)];
+        if (next) {
+          next.focus();
+        } else {
+          this.heading().nativeElement.focus();
+        }
+      },
+      { injector: this.injector },
+    );
   }
 }
