@@ -11,7 +11,7 @@ import { Task, TaskInput } from './task.model';
 type FieldName = keyof TaskInput;
 
 /** Said when the date field holds something that is not a date. */
-export const UNREADABLE_DATE = 'Enter a date such as 12/24/2026, or pick one.';
+const UNREADABLE_DATE = 'Enter a date such as 12/24/2026, or pick one.';
 
 /**
  * The fields of a task, with the API's messages under each field (linked to it by

@@ -30,7 +30,7 @@ import { TaskItem } from './task-item';
 import { Task, TaskFilter, TaskInput } from './task.model';
 
 /** How long a deleted task can be taken back before the delete is sent. */
-export const UNDO_MILLIS = 6000;
+const UNDO_MILLIS = 6000;
 
 const EMPTY_MESSAGES: Readonly<Record<TaskFilter, string>> = {
   all: 'No tasks yet. Add one above.',
