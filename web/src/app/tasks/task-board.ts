@@ -13,10 +13,10 @@ const SEGMENTS: Readonly<Record<TaskFilter, readonly boolean[]>> = {
   done: [true],
 };
 
-/** Where paging stands: the list being read (`completed`), its next window, if any. */
+/** Where paging stands: the list being read (an index into the filter's lists) and its next window. */
 interface Cursor {
   readonly segment: number;
-  readonly next: string | null;
+  readonly next: string;
   /** Tasks of this list loaded here and since gone from it on the server. */
   readonly gone: number;
 }
@@ -71,14 +71,13 @@ export class TaskBoard {
     this.show(this.filter());
   }
 
-  /** Follows the list's `Link: rel="next"`, then the next list once one ends. */
+  /** Follows the list's `Link: rel="next"` (`advance` goes on to the next list once one ends). */
   loadMore(): void {
     const cursor = this.cursor();
     if (!cursor || this.loadingMore()) {
       return;
     }
-    const segment = SEGMENTS[this.filter()][cursor.segment];
-    const window = cursor.next ? this.service.nextPage(shifted(cursor.next, cursor.gone)) : this.service.firstPage(segment);
+    const window = this.service.nextPage(shifted(cursor.next, cursor.gone));
     this.loadingMore.set(true);
     this.read(window.pipe(finalize(() => this.loadingMore.set(false))), cursor.segment, 'more');
   }
