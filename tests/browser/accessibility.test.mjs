@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-import { addTask, apiAnswer, API, APP, logIn, RUN, SCREENSHOTS, taskRow, useBrowser, visit } from './session.mjs';
+import { addTask, apiAnswer, apiAnswering, apiPath, logIn, RUN, SCREENSHOTS, taskRow, useBrowser, visit } from './session.mjs';
 
 useBrowser();
 
@@ -103,10 +103,8 @@ test('every state of every page passes axe-core; one assertive live region at mo
   await checkState(page, 'profile', checked);
 
   await page.getByRole('link', { name: 'Tasks' }).click();
-  const isTaskList = (url) => url.origin === API && url.pathname === '/api/task/';
-  await page.route(isTaskList, (route) =>
-    route.fulfill({ status: 503, contentType: 'application/json', body: '{"detail":"The database is unavailable; try again shortly."}',
-      headers: { 'Access-Control-Allow-Origin': APP } }));
+  const isTaskList = apiPath('/api/task/');
+  await page.route(isTaskList, apiAnswering(503, { detail: 'The database is unavailable; try again shortly.' }));
   await page.reload();
   await page.getByRole('alert').waitFor();
   await checkState(page, 'error', checked);

@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { addTask, apiAnswer, API, APP, ISSUER, logIn, RUN, SCREENSHOTS, taskRow, taskTitles, useBrowser, visit } from './session.mjs';
+import { addTask, apiAnswer, apiAnswering, apiPath, API, APP, ISSUER, logIn, RUN, SCREENSHOTS, taskRow, taskTitles, useBrowser, visit } from './session.mjs';
 
 const AUDIENCE = process.env.AUDIENCE ?? 'https://todo-api';
 const TOKEN_TTL_SECS = Number(process.env.BROWSER_TOKEN_TTL_SECS ?? 5);
@@ -189,7 +189,7 @@ test("the API's problems are shown in its words, else the app's, with the way ou
   const { context, page } = await visit();
   await logIn(page, 'bob');
   await page.getByText('No tasks yet.').waitFor();
-  const isTaskList = (url) => url.origin === API && url.pathname === '/api/task/';
+  const isTaskList = apiPath('/api/task/');
   const cases = [
     [503, { detail: 'The database is unavailable; try again shortly.' }, 'The database is unavailable; try again shortly.'],
     [403, { message: "You don't have access to this resource" }, 'You are not allowed to do this.'],
@@ -197,9 +197,7 @@ test("the API's problems are shown in its words, else the app's, with the way ou
   ];
   for (const [status, body, message] of cases) {
     // The API's answer, as it would give it, in place of the real one.
-    await page.route(isTaskList, (route) =>
-      route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body),
-        headers: { 'Access-Control-Allow-Origin': APP } }));
+    await page.route(isTaskList, apiAnswering(status, body));
     await page.reload();
     const alert = page.getByRole('alert');
     assert.equal(await alert.locator('.message').innerText(), message, `${status}`);
@@ -211,10 +209,8 @@ test("the API's problems are shown in its words, else the app's, with the way ou
   }
 
   // A session the API no longer takes: "Log in again", and back to the same page after.
-  const isMe = (url) => url.origin === API && url.pathname === '/api/me';
-  await page.route(isMe, (route) =>
-    route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ detail: 'User inactive or deleted.' }),
-      headers: { 'Access-Control-Allow-Origin': APP } }));
+  const isMe = apiPath('/api/me');
+  await page.route(isMe, apiAnswering(401, { detail: 'User inactive or deleted.' }));
   await page.getByRole('link', { name: 'Profile' }).click();
   const alert = page.getByRole('alert');
   assert.equal(await alert.locator('.message').innerText(), 'User inactive or deleted.');

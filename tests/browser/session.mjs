@@ -75,3 +75,11 @@ export const apiAnswer = (page, method, timeout = 15_000) =>
   page.waitForResponse((response) =>
     response.url().startsWith(`${API}/`) && response.request().method() === method
       && !/use_dpop_nonce/.test(response.headers()['www-authenticate'] ?? ''), { timeout });
+
+/** A route matcher for the API's `path` (any query). */
+export const apiPath = (path) => (url) => url.origin === API && url.pathname === path;
+
+/** A route handler answering as the API would with `status` and JSON `body`, readable from the app's origin. */
+export const apiAnswering = (status, body) => (route) =>
+  route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body),
+    headers: { 'Access-Control-Allow-Origin': APP } });

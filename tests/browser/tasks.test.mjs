@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { addTask, apiAnswer, API, logIn, newTaskForm, RUN, taskRow, taskTitles, typedDate, useBrowser, visit } from './session.mjs';
+import { addTask, apiAnswer, apiPath, logIn, newTaskForm, RUN, taskRow, taskTitles, typedDate, useBrowser, visit } from './session.mjs';
 
 useBrowser();
 
@@ -14,7 +14,7 @@ const day = (offset, timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone
   const [year, month, date] = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date()).split('-').map(Number);
   return new Date(year, month - 1, date + offset);
 };
-const isTaskList = (url) => url.origin === API && url.pathname === '/api/task/';
+const isTaskList = apiPath('/api/task/');
 
 test('tasks are ticked off and filtered, open ones first; overdue ones are marked; dates are local', async () => {
   // A time zone whose date is not UTC's right now (UTC-11 before 11:00 UTC, UTC+14 after):
