@@ -17,14 +17,20 @@ ensure_node() {
   export PATH
 }
 
-# Node, and npm ci when package-lock.json changed.
+# npm ci in directory $1 when its package-lock.json is newer than what was installed
+# (npm writes node_modules/.package-lock.json); $2 says what for, in the log.
+ensure_npm_packages() {
+  local dir=$1 stamp=$1/node_modules/.package-lock.json
+  if [[ ! -f $stamp || $dir/package-lock.json -nt $stamp ]]; then
+    log "installing $2 (npm ci in $dir)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
+  fi
+}
+
+# Node, and the web app's packages.
 ensure_web_packages() {
   ensure_node
-  local stamp=web/node_modules/.package-lock.json
-  if [[ ! -f $stamp || web/package-lock.json -nt $stamp ]]; then
-    log "installing the web app's packages (npm ci in web/)"
-    npm ci --prefix web --no-audit --no-fund --loglevel=error >&2
-  fi
+  ensure_npm_packages web "the web app's packages"
 }
 
 # ng build when any source is newer than the build.
