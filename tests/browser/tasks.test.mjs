@@ -57,9 +57,13 @@ test('tasks are ticked off and filtered, open ones first; overdue ones are marke
   const germanCreated = new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium' }).format(new Date(year, month - 1, date));
   assert.equal(await taskRow(page, soon).locator('.created').innerText(), `Added ${germanCreated}`);
 
-  // Ticking off sends completed, moves the task after the open ones and clears its overdue mark.
+  // Ticking off shows at once, sends completed, moves the task after the open ones (the
+  // focus going with it) and clears its overdue mark.
   const patched = apiAnswer(page, 'PATCH');
   await taskRow(page, late).getByRole('checkbox', { name: late }).check();
+  const focusedTitle = () => page.evaluate(() => document.activeElement?.closest('.task')?.querySelector('.title')?.textContent);
+  await taskRow(page, late).and(page.locator('.done')).waitFor();
+  assert.equal(await focusedTitle(), late, 'the focus stays on the ticked task');
   const patch = await patched;
   assert.equal(patch.status(), 200);
   assert.deepEqual(patch.request().postDataJSON(), { completed: true });

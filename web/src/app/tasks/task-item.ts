@@ -56,11 +56,10 @@ export class TaskItem {
   protected readonly deleteName = computed(() => `Delete '${this.task().title}'`);
 
   /**
-   * The box shows the task's state, never its own: it goes back until the task changes
-   * (at once, and back again if the API refuses).
+   * The box keeps the person's click (the board takes the change at once), and follows the
+   * task when it changes back because the API refused.
    */
   protected toggled(change: MatCheckboxChange): void {
-    change.source.checked = this.task().completed;
     this.completedChange.emit(change.checked);
   }
 

@@ -86,24 +86,30 @@ describe('TaskList', () => {
     listRequest(true).flush([]);
   });
 
-  it('ticks a task off with its checkbox, and puts it back when the API refuses', async () => {
+  it('ticks a task off with its checkbox at once, and puts it back when the API refuses', async () => {
     const task = aTask({ title: 'Workout' });
     const { fixture, element, titles } = await render([task, aTask({ title: 'Other' })]);
     const checkbox = () => element.querySelector<HTMLInputElement>(`[data-task-id="${task.id}"] input[type="checkbox"]`)!;
     checkbox().click();
+    await fixture.whenStable();
+    // Before the API answers: ticked, and moved after the open ones.
+    expect(checkbox().checked).toBe(true);
+    expect(titles()).toEqual(['Other', 'Workout']);
     const patch = http.expectOne({ method: 'PATCH', url: `${TASKS_URL}${task.id}/` });
     expect(patch.request.body).toEqual({ completed: true });
     patch.flush({ ...task, completed: true });
     await fixture.whenStable();
-    expect(titles()).toEqual(['Other', 'Workout']);
     expect(checkbox().checked).toBe(true);
 
     checkbox().click();
+    await fixture.whenStable();
+    expect(checkbox().checked).toBe(false);
     http
       .expectOne(`${TASKS_URL}${task.id}/`)
       .flush({ detail: 'The database is unavailable; try again shortly.' }, { status: 503, statusText: 'Unavailable' });
     await fixture.whenStable();
     expect(checkbox().checked).toBe(true);
+    expect(titles()).toEqual(['Other', 'Workout']);
     expect(element.querySelector('[role="alert"]')?.textContent).toContain('The database is unavailable');
   });
 

@@ -143,8 +143,9 @@ export class TaskList implements OnInit {
   protected setCompleted(task: Task, completed: boolean): void {
     const index = this.indexOf(task);
     this.board.setCompleted(task, completed);
-    // Under "Open" or "Done" the task leaves the list; the focus goes to the next one.
-    this.keepFocus(index);
+    // Under "All" the task moves (open ones first), and moving its row takes the focus
+    // away: it goes back to it. Under "Open" or "Done" it leaves: the next one gets it.
+    this.keepFocus(index, task);
   }
 
   protected edit(task: Task): void {
@@ -197,8 +198,11 @@ export class TaskList implements OnInit {
     return this.items().find((item) => item.task().id === task.id);
   }
 
-  /** If the focus was lost (its element left the page), it goes to the task now at `index`, else the heading. */
-  private keepFocus(index: number): void {
+  /**
+   * If the focus was lost (its element left the page or moved), it goes to `task` when it
+   * is still shown, else to the task now at `index`, else to the heading.
+   */
+  private keepFocus(index: number, task?: Task): void {
     afterNextRender(
       () => {
         const active = document.activeElement;
@@ -206,7 +210,7 @@ export class TaskList implements OnInit {
           return;
         }
         const items = this.items();
-        const next = items[Math.min(index, items.length - 1)];
+        const next = (task && this.itemFor(task)) ?? items[Math.min(index, items.length - 1)];
         if (next) {
           next.focus();
         } else {
