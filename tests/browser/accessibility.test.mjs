@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
-import { addTask, apiAnswer, apiAnswering, apiPath, logIn, RUN, SCREENSHOTS, taskRow, useBrowser, visit } from './session.mjs';
+import { addTask, apiAnswer, apiAnswering, apiPath, logIn, reload, RUN, SCREENSHOTS, taskRow, useBrowser, visit } from './session.mjs';
 
 useBrowser();
 
@@ -105,7 +105,7 @@ test('every state of every page passes axe-core; one assertive live region at mo
   await page.getByRole('link', { name: 'Tasks' }).click();
   const isTaskList = apiPath('/api/task/');
   await page.route(isTaskList, apiAnswering(503, { detail: 'The database is unavailable; try again shortly.' }));
-  await page.reload();
+  await reload(page);
   await page.getByRole('alert').waitFor();
   await checkState(page, 'error', checked);
   await page.unroute(isTaskList);

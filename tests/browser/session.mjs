@@ -31,13 +31,41 @@ export function useBrowser() {
   });
 }
 
+/** Requests each page has sent and not yet seen answered (see `reload`). */
+const pending = new WeakMap();
+
 /** A fresh browser profile (no cookies, no stored tokens) on the app; `options` as playwright's newContext. */
 export async function visit(options = {}) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  pending.set(page, 0);
+  page.on('request', () => pending.set(page, pending.get(page) + 1));
+  for (const settled of ['requestfinished', 'requestfailed']) {
+    page.on(settled, () => pending.set(page, pending.get(page) - 1));
+  }
   await page.goto(APP);
   return { context, page };
+}
+
+/**
+ * Reloads the page once it has been quiet for half a second. The dev issuer rotates
+ * refresh tokens as an Auth0 tenant does with no reuse interval: a reload while the SDK's
+ * refresh is in flight loses the new refresh token, and the old one is then refused as
+ * reused, which ends the session. A person can hit that too, rarely, but a test must not
+ * hit it by chance (people's tokens live 5 s here, so the SDK refreshes before most calls).
+ */
+export async function reload(page) {
+  let quietSince = Date.now();
+  const deadline = Date.now() + 15_000;
+  while (Date.now() - quietSince < 500) {
+    assert.ok(Date.now() < deadline, 'the page never went quiet');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (pending.get(page) > 0) {
+      quietSince = Date.now();
+    }
+  }
+  await page.reload();
 }
 
 /** Clicks "Log in", picks `name` on the dev issuer's page, and waits for the task list. */

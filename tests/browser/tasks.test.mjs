@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { addTask, apiAnswer, apiPath, logIn, newTaskForm, RUN, taskRow, taskTitles, typedDate, useBrowser, visit } from './session.mjs';
+import { addTask, apiAnswer, apiPath, logIn, newTaskForm, reload, RUN, taskRow, taskTitles, typedDate, useBrowser, visit } from './session.mjs';
 
 useBrowser();
 
@@ -71,7 +71,7 @@ test('tasks are ticked off and filtered, open ones first; overdue ones are marke
   assert.equal(await taskRow(page, late).locator('.overdue-mark').count(), 0, 'a done task is not overdue');
 
   // It is stored: after a reload it is still done, and the filters split the list.
-  await page.reload();
+  await reload(page);
   await taskRow(page, late).waitFor();
   assert.equal(await taskRow(page, late).getByRole('checkbox').isChecked(), true);
   assert.deepEqual(await shown(), [soon, later, late]);
@@ -123,7 +123,7 @@ test('a double click or a repeated Enter adds the task once', async () => {
   await taskRow(page, enter).waitFor();
   assert.equal(created.length, 2, 'one task created per title');
   await page.unroute(isTaskList);
-  await page.reload();
+  await reload(page);
   await taskRow(page, enter).waitFor();
   assert.equal(await taskRow(page, once).count(), 1);
   assert.equal(await taskRow(page, enter).count(), 1);
@@ -153,7 +153,7 @@ test('delete takes the task away at once, Undo brings it back for good, else the
   // Well past the undo's few seconds: nothing was sent, and the task is still there after a reload.
   await page.waitForTimeout(7_000);
   assert.deepEqual(deletes, [], 'an undone delete is never sent');
-  await page.reload();
+  await reload(page);
   await taskRow(page, kept).waitFor();
 
   const sent = apiAnswer(page, 'DELETE', 20_000);
@@ -161,7 +161,7 @@ test('delete takes the task away at once, Undo brings it back for good, else the
   await taskRow(page, gone).waitFor({ state: 'detached' });
   assert.deepEqual(deletes, [], 'the delete waits for the undo to expire');
   assert.equal((await sent).status(), 204);
-  await page.reload();
+  await reload(page);
   await taskRow(page, kept).waitFor();
   assert.equal(await taskRow(page, gone).count(), 0, 'the delete was for good');
   await context.close();
@@ -183,7 +183,7 @@ test('a list longer than a page is followed through Link: rel="next", nothing cu
     if (url.searchParams.get('limit') === '50') url.searchParams.set('limit', '3');
     return route.continue({ url: url.toString() });
   });
-  await page.reload();
+  await reload(page);
   await page.getByRole('radio', { name: 'Open' }).click();
   const paged = async () => (await taskTitles(page)).filter((title) => titles.includes(title));
   await page.waitForFunction(() => document.querySelectorAll('.task').length > 0);
