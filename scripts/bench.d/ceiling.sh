@@ -4,10 +4,12 @@
 # with the same parameters, at the workload's connection count, on the same database.
 # Prints pgbench's transactions per second.
 #
-# usage: ceiling.sh W3|W4 CONNECTIONS SECONDS DATABASE_URL OWNER_SUB
+# usage: ceiling.sh W3|W4 CONNECTIONS SECONDS DATABASE_URL OWNER_SUB [BODY]
+# BODY is the workload's JSON body (W4's title and content).
 set -euo pipefail
 source "$(dirname "$0")/../postgres.sh"
-name=$1 connections=$2 seconds=$3 url=$4 sub=$5
+name=$1 connections=$2 seconds=$3 url=$4 sub=$5 body=${6:-}
+field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$body" "$1"; }
 bindir=$(pg_bindir)
 owner=$("$bindir/psql" -qAt "$url" -v sub="$sub" <<<"select id from users where sub = :'sub'")
 [[ -n "$owner" ]] || { log "ceiling: no user with sub $sub"; exit 1; }
@@ -20,6 +22,7 @@ trap 'rm -f "$script"' EXIT
 # still a value the plan cannot know in advance, as the handler's NULL parameter.
 case $name in
   W3)
+    params=(--define=any=any)
     cat >"$script" <<'SQL'
 \set limit 1001
 \set offset 0
@@ -29,6 +32,7 @@ SELECT id, title, content, created_on, due_date, completed FROM tasks
 SQL
     ;;
   W4)
+    params=(--define=title="$(field title)" --define=content="$(field content)")
     cat >"$script" <<'SQL'
 \set completed false
 INSERT INTO tasks (owner_id, title, content, created_on, due_date, created_by, completed)
@@ -41,6 +45,5 @@ esac
 
 "$bindir/pgbench" --no-vacuum --protocol=prepared --client="$connections" --jobs=2 --time="$seconds" \
   --define=owner="$owner" --define=sub="$sub" --define=today="$(date -u +%F)" \
-  --define=title=Bench --define="content=created by wrk" --define=any=any \
-  --file="$script" "$url" 2>&1 |
+  "${params[@]}" --file="$script" "$url" 2>&1 |
   awk '/^tps = / { print $3; found = 1 } END { if (!found) exit 1 }'
