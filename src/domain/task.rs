@@ -1,7 +1,7 @@
 //! A task as clients send it, validated field by field with DRF's messages.
 
-use chrono::NaiveDate;
-use serde::Serialize;
+use chrono::{Datelike, NaiveDate};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::FieldErrors;
@@ -22,11 +22,27 @@ pub struct Task {
     #[schema(example = "Run 5k")]
     pub content: String,
     #[schema(example = "2026-11-22")]
+    #[serde(serialize_with = "iso_date")]
     pub created_on: NaiveDate,
     #[schema(example = "2026-11-23")]
+    #[serde(serialize_with = "iso_date")]
     pub due_date: NaiveDate,
     #[schema(example = false)]
     pub completed: bool,
+}
+
+/// `YYYY-MM-DD`, as chrono writes a date, without chrono's formatter writing it a
+/// character at a time: that took 40% of serialising a task list (perf, W3). Years
+/// beyond four digits, which chrono writes with a sign, are left to chrono.
+fn iso_date<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+    let Ok(year @ 0..=9999) = u32::try_from(date.year()) else {
+        return date.serialize(serializer);
+    };
+    let two_digits = |n: u32| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let ([y1, y2], [y3, y4]) = (two_digits(year / 100), two_digits(year % 100));
+    let ([m1, m2], [d1, d2]) = (two_digits(date.month()), two_digits(date.day()));
+    let text = [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2];
+    serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits and dashes"))
 }
 
 /// The message of a value that is none of [`parse_boolean`]'s spellings.
@@ -214,6 +230,35 @@ mod tests {
 
     fn errors(body: Value, completeness: Completeness) -> Value {
         serde_json::to_value(input(body, completeness).unwrap_err()).unwrap()
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        let task = |date: NaiveDate| Task {
+            id: 1,
+            title: "Workout".into(),
+            content: "Run 5k".into(),
+            created_on: date,
+            due_date: date,
+            completed: false,
+        };
+        let years = [
+            -10_000, -1, 0, 1, 9, 10, 99, 100, 999, 1000, 1970, 2026, 9999, 10_000,
+        ];
+        for year in years {
+            for (month, day) in [(1, 1), (2, 9), (9, 30), (10, 10), (12, 31)] {
+                let date = NaiveDate::from_ymd_opt(year, month, day).unwrap();
+                let chrono = serde_json::to_value(date).unwrap();
+                let written = serde_json::to_value(task(date)).unwrap();
+                assert_eq!(written["created_on"], chrono, "{date:?}");
+                assert_eq!(written["due_date"], chrono, "{date:?}");
+            }
+        }
+        assert_eq!(
+            serde_json::to_value(task(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap())).unwrap()
+                ["due_date"],
+            "2026-03-04"
+        );
     }
 
     #[test]
