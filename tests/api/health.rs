@@ -13,7 +13,8 @@ async fn healthz_answers_ok_with_a_request_id() {
         .to_str()
         .unwrap()
         .to_owned();
-    assert!(uuid::Uuid::parse_str(&request_id).is_ok(), "{request_id}");
+    let parsed = uuid::Uuid::parse_str(&request_id);
+    assert_eq!(parsed.map(|id| id.get_version_num()), Ok(4), "{request_id}");
     assert_eq!(
         status_and_json(response).await,
         (200, json!({"status": "ok"}))
