@@ -7,6 +7,9 @@
 #                                             prints its own server URL
 #   scripts/pgbouncer.sh stop                 stop it
 #
+# PGBOUNCER_POOL_MODE=session starts it in session mode instead (the bench's estimate of
+# PgBouncer 1.21 and later with max_prepared_statements; see the README).
+#
 # Any database name is passed through to the server, so the tests' fresh databases work.
 # Clients log in to PgBouncer with the server's user and password.
 set -euo pipefail
@@ -14,6 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/postgres.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 
 PGBOUNCER_PORT=${TODO_API_PGBOUNCER_PORT:-6433}
+PGBOUNCER_POOL_MODE=${PGBOUNCER_POOL_MODE:-transaction}
 
 pgbouncer_dir() { printf '%s-pgbouncer\n' "$(local_pg_datadir)"; }
 
@@ -47,7 +51,9 @@ PY
   dir=$(pgbouncer_dir)
   mkdir -p "$dir"
   if [[ -f "$dir/pgbouncer.pid" ]] && kill -0 "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; then
-    return 0
+    grep -qx "pool_mode = $PGBOUNCER_POOL_MODE" "$dir/pgbouncer.ini" && return 0
+    pgbouncer_stop
+    while kill -0 "$(cat "$dir/pgbouncer.pid" 2>/dev/null)" 2>/dev/null; do sleep 0.1; done
   fi
   printf '"%s" "%s"\n' "$user" "$password" >"$dir/userlist.txt"
   cat >"$dir/pgbouncer.ini" <<INI
@@ -60,7 +66,7 @@ listen_port = $PGBOUNCER_PORT
 unix_socket_dir =
 auth_type = scram-sha-256
 auth_file = $dir/userlist.txt
-pool_mode = transaction
+pool_mode = $PGBOUNCER_POOL_MODE
 # What JDBC and sqlx send at connection; most PgBouncer set-ups ignore it so.
 ignore_startup_parameters = extra_float_digits,options
 max_client_conn = 2000
@@ -70,7 +76,7 @@ pidfile = $dir/pgbouncer.pid
 INI
   [[ $(id -u) -eq 0 ]] && chown -R postgres: "$dir"
   chmod 600 "$dir/userlist.txt"
-  log "starting PgBouncer (transaction mode) on 127.0.0.1:$PGBOUNCER_PORT, in front of $host:$port"
+  log "starting PgBouncer ($PGBOUNCER_POOL_MODE mode) on 127.0.0.1:$PGBOUNCER_PORT, in front of $host:$port"
   # PgBouncer refuses to run as root.
   as_pg_owner "$(command -v pgbouncer || echo /usr/sbin/pgbouncer)" -d "$dir/pgbouncer.ini" >/dev/null
   for _ in $(seq 50); do

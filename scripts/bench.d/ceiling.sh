@@ -43,7 +43,8 @@ SQL
   *) log "ceiling: no statement for $name"; exit 1 ;;
 esac
 
-"$bindir/pgbench" --no-vacuum --protocol=prepared --client="$connections" --jobs=2 --time="$seconds" \
+# Planned as the API's own sessions plan it (DatabaseSettings::request_options).
+PGOPTIONS="-c plan_cache_mode=force_generic_plan" "$bindir/pgbench" --no-vacuum --protocol=prepared --client="$connections" --jobs=2 --time="$seconds" \
   --define=owner="$owner" --define=sub="$sub" --define=today="$(date -u +%F)" \
   "${params[@]}" --file="$script" "$url" 2>&1 |
   awk '/^tps = / { print $3; found = 1 } END { if (!found) exit 1 }'
