@@ -22,34 +22,44 @@ pub(crate) struct Credentials {
 
 /// Extracts the credentials of scheme `Bearer`, or also `DPoP` when `dpop` is on. An
 /// error comes with the scheme the client used, for the challenge.
+///
+/// Works on the header's bytes, so each byte of the token is read once, by the b64token
+/// check: a b64token is visible ASCII. A value that is not visible ASCII throughout
+/// (`HeaderValue::to_str` fails) carries no credentials, whatever else is wrong with it.
 pub(crate) fn extract(
     headers: &HeaderMap,
     dpop: bool,
 ) -> Result<Credentials, (AuthError, Option<Scheme>)> {
     let mut values = headers.get_all(AUTHORIZATION);
     let missing = (AuthError::MissingCredentials, None);
-    let value = values.next().ok_or(missing.clone())?;
+    let header = values.next().ok_or(missing.clone())?;
     if values.next().is_some() {
         return Err((
             AuthError::InvalidRequest("Multiple Authorization headers were sent."),
             None,
         ));
     }
-    let value = value.to_str().map_err(|_| missing.clone())?;
-    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    let value = header.as_bytes();
+    let (scheme, credentials) = match value.iter().position(|&b| b == b' ') {
+        Some(space) => (&value[..space], &value[space + 1..]),
+        None => (value, &value[value.len()..]),
+    };
     // Auth scheme names are case-insensitive (RFC 7235 section 2.1).
-    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case(b"bearer") {
         Scheme::Bearer
-    } else if dpop && scheme.eq_ignore_ascii_case("dpop") {
+    } else if dpop && scheme.eq_ignore_ascii_case(b"dpop") {
         Scheme::Dpop
     } else {
         return Err(missing);
     };
-    let token = credentials.trim_matches(' ');
+    let token = trim_spaces(credentials);
     if token.is_empty() {
         return Err(missing);
     }
-    let invalid = |reason| Err((AuthError::InvalidToken(reason), Some(scheme)));
+    let invalid = |reason| match header.to_str() {
+        Ok(_) => Err((AuthError::InvalidToken(reason), Some(scheme))),
+        Err(_) => Err(missing.clone()),
+    };
     if token.len() > MAX_TOKEN_BYTES {
         return invalid("Token is too large.");
     }
@@ -58,17 +68,43 @@ pub(crate) fn extract(
     }
     Ok(Credentials {
         scheme,
-        token: Bearer::new(token.to_owned()),
+        // Never lossy: a b64token is ASCII.
+        token: Bearer::new(String::from_utf8_lossy(token).into_owned()),
     })
 }
 
+fn trim_spaces(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != b' ')
+        .map_or(start, |last| last + 1);
+    &bytes[start..end]
+}
+
+/// The bytes of a b64token's body: `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`.
+const B64TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] =
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        byte += 1;
+    }
+    table
+};
+
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+fn is_b64token(token: &[u8]) -> bool {
+    let body_len = token
+        .iter()
+        .rposition(|&b| b != b'=')
+        .map_or(0, |last| last + 1);
+    body_len > 0
+        && token[..body_len]
+            .iter()
+            .all(|&b| B64TOKEN_BYTES[b as usize])
 }
 
 #[cfg(test)]
@@ -142,6 +178,33 @@ mod tests {
     }
 
     #[test]
+    fn a_value_that_is_not_visible_ascii_carries_no_credentials() {
+        for value in [
+            &b"Bearer a.b\xc3\xbc"[..],
+            &[b"Bearer \xff".as_slice(), &[b'a'; MAX_TOKEN_BYTES]].concat(),
+        ] {
+            let mut map = HeaderMap::new();
+            map.insert(AUTHORIZATION, HeaderValue::from_bytes(value).unwrap());
+            assert!(
+                matches!(
+                    extract(&map, true),
+                    Err((AuthError::MissingCredentials, None))
+                ),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spaces_around_the_token_are_ignored_and_tabs_are_not() {
+        assert_eq!(token(&["Bearer   a.b.c  "]).unwrap(), "a.b.c");
+        assert!(matches!(
+            token(&["Bearer a.b.c\t"]),
+            Err(AuthError::InvalidToken(_))
+        ));
+    }
+
+    #[test]
     fn two_headers_are_an_invalid_request() {
         assert!(matches!(
             token(&["Bearer a.b.c", "Bearer d.e.f"]),
@@ -195,7 +258,7 @@ mod properties {
                 }
             }
             if let Ok(credentials) = extract(&headers, true) {
-                prop_assert!(is_b64token(credentials.token.token()));
+                prop_assert!(is_b64token(credentials.token.token().as_bytes()));
             }
         }
     }
