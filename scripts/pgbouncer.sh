@@ -53,7 +53,10 @@ PY
   if [[ -f "$dir/pgbouncer.pid" ]] && kill -0 "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; then
     grep -qx "pool_mode = $PGBOUNCER_POOL_MODE" "$dir/pgbouncer.ini" && return 0
     pgbouncer_stop
-    while kill -0 "$(cat "$dir/pgbouncer.pid" 2>/dev/null)" 2>/dev/null; do sleep 0.1; done
+    for _ in $(seq 50); do
+      kill -0 "$(cat "$dir/pgbouncer.pid" 2>/dev/null)" 2>/dev/null || break
+      sleep 0.1
+    done
   fi
   printf '"%s" "%s"\n' "$user" "$password" >"$dir/userlist.txt"
   cat >"$dir/pgbouncer.ini" <<INI
