@@ -82,6 +82,10 @@ test('every state of every page passes axe-core; one assertive live region at mo
 
   await addTask(page, 'x'.repeat(51), '');
   await page.waitForFunction(() => document.querySelectorAll('[aria-invalid="true"]').length === 2);
+  // Checked once the errors have slid in: half-way, their colours are half-way too.
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('mat-form-field')].every((field) =>
+      field.getAnimations({ subtree: true }).every((animation) => animation.playState !== 'running')));
   await checkState(page, 'field errors', checked);
 
   await taskRow(page, title).getByRole('button', { name: `Edit '${title}'` }).click();
